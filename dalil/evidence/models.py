@@ -135,6 +135,7 @@ class Seal(AppendOnlyModel):
     public_key = models.CharField(max_length=64)
     key_fingerprint = models.CharField(max_length=80)
     sealed_at = models.DateTimeField()
+    leaves = models.TextField(help_text="The sealed SHA-256 digests, sorted, one per line.")
 
     class Meta:
         ordering = ["sealed_at", "pk"]

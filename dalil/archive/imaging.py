@@ -159,7 +159,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    return str(value).replace("\x00", "").strip()
+    return str(value).split("\x00", 1)[0].strip()  # EXIF ASCII ends at the first NUL
 
 
 def _capture_time(value, subsec) -> str | None:

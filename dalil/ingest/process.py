@@ -18,6 +18,7 @@ from dalil.evidence.store import CHUNK, open_store
 from dalil.ingest.sources import Entry, open_entry
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated photo must fail loudly, never load half grey
+Image.MAX_IMAGE_PIXELS = None  # dalil checks the pixel count itself, with the limit from settings
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,9 @@ def process_entry(entry: Entry, config: Config, role: str = "photo") -> Result:
         result.warnings.extend(found)
     except imaging.TooManyPixels as exc:
         return result.quarantine("decompression_bomb", str(exc))
-    except (imaging.CorruptImage, OSError, ValueError, SyntaxError, Image.DecompressionBombError, EOFError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return result.quarantine("decompression_bomb", f"{exc}; preserved and hashed, not decoded")
+    except (imaging.CorruptImage, OSError, ValueError, SyntaxError, EOFError) as exc:
         return result.quarantine("corrupt_image", f"the image cannot be decoded ({exc}); it may be truncated or "
                                  "damaged: the bytes are preserved, look for an intact copy")
     return result

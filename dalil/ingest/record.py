@@ -39,9 +39,13 @@ def record_batch(results: list[Result], acquisition: Acquisition, options, patte
                 item = item_for(result)
                 known.add(result.sha256)
             warnings = list(result.warnings)
-            if result.photo and result.sha256 not in have_photo:
-                warnings += _create_photo(item, result, pattern, sidecar)
-                have_photo.add(result.sha256)
+            if result.photo:
+                # Read for every sighting, so its warnings never depend on which copy came first.
+                values, source, found = numbers.read_numbers(entry.path, pattern, sidecar)
+                warnings += found
+                if result.sha256 not in have_photo:
+                    _create_photo(item, result, values, source)
+                    have_photo.add(result.sha256)
             Sighting.objects.create(
                 acquisition=acquisition, item=item, path=entry.path,
                 raw_path_b64=_b64(entry.raw_path), size=result.size if result.sha256 else entry.size,
@@ -69,10 +73,9 @@ def record_batch(results: list[Result], acquisition: Acquisition, options, patte
         custody.append(events)
 
 
-def _create_photo(item: Item, result: Result, pattern, sidecar) -> list[str]:
+def _create_photo(item: Item, result: Result, values: dict, source: dict) -> None:
     facts = dict(result.photo)
     captured = facts.pop("captured_at")
-    values, source, warnings = numbers.read_numbers(result.entry.path, pattern, sidecar)
     Photo.objects.create(
         item=item,
         captured_at=datetime.datetime.fromisoformat(captured).replace(tzinfo=datetime.timezone.utc) if captured else None,
@@ -84,7 +87,6 @@ def _create_photo(item: Item, result: Result, pattern, sidecar) -> list[str]:
         sequence=values.get("sequence"),
         numbers_source=source,
     )
-    return warnings
 
 
 def _b64(raw: bytes | None) -> str:

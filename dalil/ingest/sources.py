@@ -8,6 +8,7 @@ the run goes on.
 """
 
 import os
+import re
 import stat
 import zipfile
 from collections.abc import Iterator
@@ -48,7 +49,9 @@ def display_name(raw: bytes) -> tuple[str, bytes | None]:
 
 def detect_kind(source: Path) -> str:
     if source.is_dir():
-        return "bagit" if (source / "bagit.txt").is_file() else "folder"
+        # A folder with a payload and manifests is a bag even when its bagit.txt was lost.
+        looks_bagged = (source / "data").is_dir() and any(source.glob("manifest-*.txt"))
+        return "bagit" if (source / "bagit.txt").is_file() or looks_bagged else "folder"
     if zipfile.is_zipfile(source):
         return "zip"
     return "file"
@@ -66,8 +69,12 @@ def scan(source: Path, kind: str, limits) -> Iterator[Entry]:
         yield Entry(source.name, ("file", os.fsencode(source)), st.st_size, st.st_mtime)
 
 
+_BAGIT_TXT_LINE = re.compile(r"^(BagIt-Version|Tag-File-Character-Encoding): \S[^\r\n]*$")
+
+
 def validate_bag(source: Path, processes: int = 1) -> dict:
     """Validate a BagIt bag fully (structure and every checksum); return its bag-info."""
+    _check_bagit_txt(source)
     try:
         bag = bagit.Bag(str(source))
         bag.validate(processes=max(1, processes))
@@ -76,7 +83,19 @@ def validate_bag(source: Path, processes: int = 1) -> dict:
         raise SourceRefused(f"{source} is not a valid BagIt bag: {exc.message}{': ' + details if details else ''}") from None
     except bagit.BagError as exc:
         raise SourceRefused(f"{source} is not a valid BagIt bag: {exc}") from None
-    return {"bagit_version": bag.version, "bag_info": {k: v for k, v in bag.info.items()}}
+    return {"bagit_version": ".".join(map(str, bag.version_info)), "bag_info": {k: v for k, v in bag.info.items()}}
+
+
+def _check_bagit_txt(source: Path) -> None:
+    """RFC 8493 2.1.1: exactly 'BagIt-Version: M.N' and 'Tag-File-Character-Encoding: ENC' (bagit-python is lenient)."""
+    try:
+        text = (source / "bagit.txt").read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return  # bagit-python reports these with its own words
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line and not line.startswith("\ufeff") and not _BAGIT_TXT_LINE.match(line):
+            raise SourceRefused(f"{source} is not a valid BagIt bag: bagit.txt line {number} is {line!r}, "
+                                "not 'Name: value' as RFC 8493 requires")
 
 
 def _scan_folder(root: Path) -> Iterator[Entry]:

@@ -45,22 +45,35 @@ def _server_admin(url: str):
 
 
 @pytest.fixture
-def cli_env(tmp_path):
-    """Environment for running `dalil` in a subprocess against its own fresh instance and database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DALIL_")}
-    env["DALIL_HOME"] = str(tmp_path / "cli-instance")
-    env["PYTHONUNBUFFERED"] = "1"
-    database = None
+def cli_env_factory(tmp_path):
+    """Make environments for running `dalil` in subprocesses, each with its own instance and database."""
+    made = []
     url = os.environ.get("DALIL_DATABASE_URL", "")
-    if url.startswith("postgres"):
-        database = f"dalil_cli_{uuid.uuid4().hex[:10]}"
-        with _server_admin(url) as admin:
-            admin.execute(f'CREATE DATABASE "{database}"')
-        env["DALIL_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + database
-    yield env
-    if database:
-        with _server_admin(url) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+    def make() -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DALIL_")}
+        env["DALIL_HOME"] = str(tmp_path / f"cli-instance-{len(made)}")
+        env["PYTHONUNBUFFERED"] = "1"
+        if url.startswith("postgres"):
+            database = f"dalil_cli_{uuid.uuid4().hex[:10]}"
+            with _server_admin(url) as admin:
+                admin.execute(f'CREATE DATABASE "{database}"')
+            env["DALIL_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + database
+            made.append(database)
+        else:
+            made.append(None)
+        return env
+
+    yield make
+    for database in made:
+        if database:
+            with _server_admin(url) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture
+def cli_env(cli_env_factory):
+    return cli_env_factory()
 
 
 def dalil(env: dict, *args: str, check: bool = False, timeout: int = 600) -> subprocess.CompletedProcess:

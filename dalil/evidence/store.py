@@ -77,6 +77,21 @@ class Store(ABC):
     def writer(self) -> Writer:
         return Writer(self)
 
+    def sweep_incoming(self, older_than_seconds: float = 3600) -> int:
+        """Remove temporary files a killed writer left behind (never named, so never evidence)."""
+        import time
+
+        removed = 0
+        cutoff = time.time() - older_than_seconds
+        for path in Path(self.tmp_dir()).glob("incoming-*"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
     def put_bytes(self, data: bytes) -> str:
         writer = self.writer()
         writer.write(data)

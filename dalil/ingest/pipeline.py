@@ -21,6 +21,7 @@ from django.utils import timezone
 from dalil.archive import near_duplicates
 from dalil.evidence import custody
 from dalil.evidence.models import Acquisition, Collection, CustodyEvent, Sighting
+from dalil.evidence.store import derivatives, originals
 from dalil.ingest import numbers, sources
 from dalil.ingest.models import IngestRun
 from dalil.ingest.process import Config, Result, process_entry
@@ -83,6 +84,8 @@ def ingest(source: str | Path, options: Options, progress: Callable | None = Non
                                      summary={"reason": str(exc)}, finished_at=timezone.now())
             raise IngestError(str(exc)) from None
     config = Config.from_settings()
+    for store in (originals(), derivatives()):
+        store.sweep_incoming()
     limits = _ZipLimits.from_settings()
     summary = Summary(collection=options.collection, source=str(source), kind=kind)
 

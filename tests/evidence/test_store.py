@@ -54,3 +54,16 @@ def test_the_s3_store_keeps_objects_by_hash(tmp_path, monkeypatch):
     assert store.put_bytes(b"photo bytes") == sha and list(store.shas()) == [sha]
     keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket="evidence")["Contents"]]
     assert keys == [f"caesar/{sha[:2]}/{sha}"]
+
+
+def test_it_sweeps_temporary_files_left_by_a_killed_writer(tmp_path):
+    store = LocalStore(tmp_path / "store")
+    writer = store.writer()
+    writer.write(b"killed mid-write")
+    writer._tmp.flush()
+    old = 1_000_000_000
+    os.utime(writer._tmp.name, (old, old))
+    fresh = store.writer()
+    fresh.write(b"still being written")
+    assert store.sweep_incoming() == 1
+    assert [p.name for p in (tmp_path / "store" / ".incoming").iterdir()] == [os.path.basename(fresh._tmp.name)]

@@ -91,8 +91,8 @@ class Command(BaseCommand):
         except IngestError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
-            f"  {summary.ingested} photos ingested, {summary.duplicates} exact duplicates, "
-            f"{summary.near_duplicates} near-duplicate pairs, {summary.quarantined} quarantined."
+            f"  {summary.ingested} photo files ingested ({summary.duplicates} of them exact copies, stored once), "
+            f"{summary.near_duplicates} near-duplicate pairs to review, {summary.quarantined} files quarantined."
         )
 
     def _seal(self) -> None:
@@ -135,6 +135,8 @@ def _check_port(port: int) -> None:
     if not 0 < port < 65536:
         raise CommandError(f"--port {port} is not a port number (1-65535)")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As waitress does: a port left in TIME_WAIT by a stopped server is free; one with a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
         except OSError as exc:

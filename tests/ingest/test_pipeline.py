@@ -108,3 +108,31 @@ def test_the_cli_names_the_file_and_reason_for_a_bad_pattern(cli_env, tmp_path):
     (tmp_path / "src").mkdir()
     proc = dalil(cli_env, "ingest", str(tmp_path / "src"), "--collection", "c", "--pattern", "(?P<nope>x")
     assert proc.returncode == 1 and "--pattern is not a valid regular expression" in proc.stderr
+
+
+@pytest.mark.slow
+def test_the_cli_shows_a_progress_bar_on_a_terminal(cli_env, archive):
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out, _ = archive
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("dalil")), "ingest", str(out / "photos"),
+                             "--collection", "tty", "--workers", "1"],
+                            env=cli_env, stdout=subprocess.DEVNULL, stderr=secondary, close_fds=True)
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait()
+    text = seen.decode("utf-8", "replace")
+    assert "ingest" in text and "files" in text and "B/s" in text  # files, bytes and rate

@@ -270,7 +270,7 @@ def find_tools() -> dict:
             out = subprocess.run([c, "-version"], capture_output=True, text=True, timeout=20).stdout
         except (OSError, subprocess.TimeoutExpired):
             continue
-        if "ImageMagick" in out:  # /usr/local/bin/convert on some machines is a stand-in, not ImageMagick
+        if "Version: ImageMagick" in out:  # /usr/local/bin/convert on some machines is a stand-in, not ImageMagick
             tools["imagemagick"] = c
             tools["imagemagick_version"] = out.splitlines()[0]
             break

@@ -24,7 +24,7 @@ from dalil.evidence.models import Acquisition, Collection, CustodyEvent, Sightin
 from dalil.evidence.store import derivatives, originals
 from dalil.ingest import numbers, sources
 from dalil.ingest.models import IngestRun
-from dalil.ingest.process import Config, Result, process_entry
+from dalil.ingest.process import Config, Result, process_entry, worker_init
 from dalil.ingest.record import record_batch
 
 BATCH_FILES = 64
@@ -137,7 +137,7 @@ def _run(todo, config: Config, options: Options, sidecar_path: str | None):
             yield process_entry(entry, config, roles[entry.path])
         return
     # spawn, not fork: a forked child must never inherit (and on exit, unlock) the parent's SQLite handle.
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=worker_init) as pool:
         window = workers * 4
         queue = iter(todo)
         running = set()

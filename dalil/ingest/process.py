@@ -62,6 +62,13 @@ class Result:
 _stores: dict = {}
 
 
+def worker_init() -> None:
+    """In a worker process: one libvips thread, since parallelism comes from the processes."""
+    import pyvips
+
+    pyvips.concurrency_set(1)
+
+
 def _stores_for(config: Config):
     # One store object per worker process, made on first use.
     if config not in _stores:
@@ -175,7 +182,7 @@ def _describe_photo(data: bytes, config: Config, derived) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         facts = imaging.describe(Image.open(io.BytesIO(data)), config.max_image_pixels)
-    thumb, preview, pdq, quality = imaging.derive(data)
+    thumb, preview, pdq, quality = imaging.derive(data, facts["width"], facts["height"], facts["format"] == "JPEG")
     warnings_found = facts.pop("warnings")
     facts["thumbnail_sha256"] = derived.put_bytes(thumb)
     facts["preview_sha256"] = derived.put_bytes(preview)

@@ -22,36 +22,45 @@ def item_for(result: Result) -> Item:
 
 
 def record_batch(results: list[Result], acquisition: Acquisition, options, pattern, sidecar, summary) -> None:
+    """Record results as items, photos, sightings and custody rows: one transaction, a few bulk inserts."""
     if not results:
         return
     collection = acquisition.collection.name
     with transaction.atomic():
         shas = {r.sha256 for r in results if r.sha256}
-        known = set(Item.objects.filter(sha256__in=shas).values_list("sha256", flat=True))
+        items = {i.sha256: i for i in Item.objects.filter(sha256__in=shas)}
+        new_items = {}
+        for r in results:
+            if r.sha256 and r.sha256 not in items and r.sha256 not in new_items:
+                new_items[r.sha256] = Item(sha256=r.sha256, size=r.size, media_type=r.media_type, complete=r.complete)
+        # ignore_conflicts: another ingest may have stored the same bytes a moment ago; fetch them back below.
+        Item.objects.bulk_create(new_items.values(), ignore_conflicts=True)
+        if new_items:
+            items.update({i.sha256: i for i in Item.objects.filter(sha256__in=new_items)})
         have_photo = set(Photo.objects.filter(item__sha256__in=shas).values_list("item__sha256", flat=True))
-        events = []
+        photos, sightings, events = [], [], []
+        seen = set(shas - set(new_items))  # bytes stored before this batch
         for result in results:
             entry = result.entry
-            item = None
-            if result.sha256:
-                if result.sha256 in known:
+            item = items.get(result.sha256) if result.sha256 else None
+            if item is not None:
+                if result.sha256 in seen:
                     summary.duplicates += 1
-                item = item_for(result)
-                known.add(result.sha256)
+                seen.add(result.sha256)
             warnings = list(result.warnings)
             if result.photo:
                 # Read for every sighting, so its warnings never depend on which copy came first.
                 values, source, found = numbers.read_numbers(entry.path, pattern, sidecar)
                 warnings += found
                 if result.sha256 not in have_photo:
-                    _create_photo(item, result, values, source)
+                    photos.append(_photo(item, result, values, source))
                     have_photo.add(result.sha256)
-            Sighting.objects.create(
+            sightings.append(Sighting(
                 acquisition=acquisition, item=item, path=entry.path,
                 raw_path_b64=_b64(entry.raw_path), size=result.size if result.sha256 else entry.size,
                 modified_at=_when(entry.mtime), outcome=result.outcome, problem_code=result.problem_code,
                 problem=result.problem, warnings=warnings,
-            )
+            ))
             summary.bytes += result.size
             if result.outcome == Sighting.Outcome.QUARANTINED:
                 summary.quarantined += 1
@@ -70,13 +79,15 @@ def record_batch(results: list[Result], acquisition: Acquisition, options, patte
                  **({"problem": result.problem_code} if result.problem_code else {}),
                  **({"complete": False} if not result.complete else {})},
             ))
+        Photo.objects.bulk_create(photos, ignore_conflicts=True)
+        Sighting.objects.bulk_create(sightings)
         custody.append(events)
 
 
-def _create_photo(item: Item, result: Result, values: dict, source: dict) -> None:
+def _photo(item: Item, result: Result, values: dict, source: dict) -> Photo:
     facts = dict(result.photo)
     captured = facts.pop("captured_at")
-    Photo.objects.create(
+    return Photo(
         item=item,
         captured_at=datetime.datetime.fromisoformat(captured).replace(tzinfo=datetime.timezone.utc) if captured else None,
         **facts,

@@ -14,7 +14,7 @@ import hashlib
 import os
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 CHUNK = 1024 * 1024
@@ -47,6 +47,33 @@ class Writer:
         self._tmp.close()
         self.store._adopt(Path(self._tmp.name), sha)
         return sha
+
+    def commit_in_background(self) -> tuple[str, "Callable[[], str]"]:
+        """Start committing (flush, fsync, rename) in a thread; returns the SHA-256 and a wait() for it.
+
+        The caller may decode the bytes meanwhile, but must call wait() before
+        recording the file anywhere: only then is it durably in the store.
+        """
+        import threading
+
+        outcome: dict = {}
+
+        def run():
+            try:
+                outcome["sha"] = self.commit()
+            except BaseException as exc:  # handed to wait()
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=run, name="store-commit")
+        thread.start()
+
+        def wait() -> str:
+            thread.join()
+            if "error" in outcome:
+                raise outcome["error"]
+            return outcome["sha"]
+
+        return self.hasher.hexdigest(), wait
 
     def abort(self) -> None:
         self._tmp.close()

@@ -86,10 +86,19 @@ def process_entry(entry: Entry, config: Config, role: str = "photo") -> Result:
         return result.quarantine(entry.problem.code, entry.problem.message)
     originals, derived = _stores_for(config)
 
-    data, read_error = _read_into_store(entry, originals, config, result)
+    data, head, read_error, stored = _read_into_store(entry, originals, config, result)
+    try:
+        return _describe(result, entry, data, head, read_error, config, derived, role)
+    finally:
+        if stored is not None:
+            stored()  # the bytes are durably in the store before anyone records them
+
+
+def _describe(result: Result, entry: Entry, data, head: bytes, read_error, config: Config, derived,
+              role: str) -> Result:
     if result.sha256 is None:
         return result.quarantine("unreadable", f"cannot read the file: {read_error}")
-    result.media_type = sniff(data[:8192] if data is not None else _head(originals, result.sha256))
+    result.media_type = sniff(head)
     if read_error:
         return result.quarantine("read_error", f"reading stopped after {result.size:,} bytes ({read_error}); "
                                  "the bytes read are preserved, find a better copy of this file")
@@ -123,8 +132,12 @@ def process_entry(entry: Entry, config: Config, role: str = "photo") -> Result:
 
 
 def _read_into_store(entry: Entry, originals, config: Config, result: Result):
-    """Copy the entry into the store while hashing; keep the bytes in memory when small enough to decode."""
+    """Copy the entry into the store while hashing; keep the bytes in memory when small enough to decode.
+
+    Returns (bytes or None, the first 8 kB for sniffing, read error or None, wait-for-commit or None).
+    """
     chunks: list[bytes] | None = []
+    head = b""
     error = None
     writer = None
     try:
@@ -138,6 +151,8 @@ def _read_into_store(entry: Entry, originals, config: Config, result: Result):
                     break
                 if not chunk:
                     break
+                if not head:
+                    head = chunk[:8192]
                 writer.write(chunk)
                 if chunks is not None:
                     chunks.append(chunk)
@@ -145,23 +160,18 @@ def _read_into_store(entry: Entry, originals, config: Config, result: Result):
                         chunks = None
     except Exception as exc:
         if writer is None:
-            return None, _describe_error(exc)
+            return None, b"", _describe_error(exc), None
         error = error or _describe_error(exc)
     result.size = writer.size
     result.complete = error is None
-    result.sha256 = writer.commit()
-    return (b"".join(chunks) if chunks is not None else None), error
+    result.sha256, wait = writer.commit_in_background()
+    return (b"".join(chunks) if chunks is not None else None), head, error, wait
 
 
 def _describe_error(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return f"{type(exc).__name__}: {exc}"
-
-
-def _head(store, sha: str) -> bytes:
-    with store.open(sha) as f:
-        return f.read(8192)
 
 
 def sniff(head: bytes) -> str:

@@ -36,6 +36,26 @@ def _instance_secret_key() -> str:
 
 
 SECRET_KEY = _instance_secret_key()
+
+
+def _encryption_keys() -> str:
+    """Fernet key(s) for personal data; never in the database."""
+    keys = env_secret("DALIL_ENCRYPTION_KEY")
+    if keys:
+        return keys
+    if PRODUCTION:
+        raise ImproperlyConfigured("DALIL_ENCRYPTION_KEY (or DALIL_ENCRYPTION_KEY_FILE) must be set when DALIL_PRODUCTION=1")
+    from cryptography.fernet import Fernet
+
+    path = KEYS_DIR / "encryption-key"  # embedded default: beside, never inside, the database
+    if not path.exists():
+        KEYS_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+ENCRYPTION_KEYS = _encryption_keys()
 ALLOWED_HOSTS = [h for h in env_str("DALIL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
@@ -46,7 +66,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "dalil.evidence",
+    "dalil.audit",
     "dalil.archive",
+    "dalil.identification",
     "dalil.ingest",
 ]
 

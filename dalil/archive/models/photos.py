@@ -33,6 +33,7 @@ class Photo(models.Model):
     sequence = models.PositiveIntegerField(null=True, blank=True)
     numbers_source = models.JSONField(default=dict, blank=True, help_text="Which source gave each number, and conflicts.")
     near_duplicates_checked = models.BooleanField(default=False)
+    case = models.ForeignKey("archive.BodyCase", null=True, blank=True, on_delete=models.SET_NULL, related_name="photos")
 
     class Meta:
         indexes = [models.Index(fields=["near_duplicates_checked"])]

@@ -1,0 +1,214 @@
+"""Ante-mortem records (missing-person reports) and their path to an identification.
+
+Lifecycle of an identification (who moves it, when):
+ 1. claimed      - a family says "I think this is my relative" on a case, or a
+                   caseworker proposes a candidate from the ranked list.
+ 2. corroborated - a reviewer records the evidence that supports it (numbers,
+                   dates, marks, face, documents).
+ 3. confirmed    - a second, different reviewer confirms; the family is told
+                   through their follow-up link.
+    rejected     - any reviewer, at any step, with a reason.
+Every step is an IdentificationStep row and an audit event.
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from dalil.archive.models import BodyCase
+from dalil.lib import crypto
+
+# No 0/O or 1/I/L: read aloud over a phone line without mistakes.
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_reference() -> str:
+    body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"DL-{body[:4]}-{body[4:]}"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class MissingPersonReport(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", "received"
+        IN_REVIEW = "in_review", "being reviewed"
+        POSSIBLE_MATCH = "possible_match", "a possible match is being checked"
+        IDENTIFIED = "identified", "identification confirmed"
+        CLOSED = "closed", "closed"
+
+    class Sex(models.TextChoices):
+        UNKNOWN = "", "unknown"
+        MALE = "male", "male"
+        FEMALE = "female", "female"
+
+    class Testify(models.TextChoices):
+        YES = "yes", "yes"
+        NO = "no", "no"
+        MAYBE = "maybe", "maybe, later"
+
+    reference = models.CharField(max_length=20, unique=True, default=new_reference)
+    followup_digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the secret link's token.")
+    followup_revoked = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    language = models.CharField(max_length=5, default="ar")
+    # The missing person (searchable: these find the person, they do not reach the family).
+    first_name_ar = models.CharField(max_length=100, blank=True)
+    father_name_ar = models.CharField(max_length=100, blank=True)
+    grandfather_name_ar = models.CharField(max_length=100, blank=True)
+    family_name_ar = models.CharField(max_length=100, blank=True)
+    mother_name_ar = models.CharField(max_length=100, blank=True)
+    first_name_latin = models.CharField(max_length=100, blank=True)
+    father_name_latin = models.CharField(max_length=100, blank=True)
+    grandfather_name_latin = models.CharField(max_length=100, blank=True)
+    family_name_latin = models.CharField(max_length=100, blank=True)
+    mother_name_latin = models.CharField(max_length=100, blank=True)
+    sex = models.CharField(max_length=6, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    age_at_arrest = models.PositiveSmallIntegerField(null=True, blank=True)
+    home_town = models.CharField(max_length=200, blank=True)
+    arrest_date = models.DateField(null=True, blank=True)
+    arrest_place = models.CharField(max_length=200, blank=True)
+    arresting_branch = models.CharField(max_length=40, blank=True)
+    last_detention_place = models.CharField(max_length=200, blank=True)
+    distinguishing_marks = models.TextField(blank=True)
+    chronic_illnesses = models.TextField(blank=True)
+    # Encrypted at rest (dalil.lib.crypto): the photo and everything that reaches the reporter.
+    photo_encrypted = models.BinaryField(blank=True, default=b"")
+    photo_consent = models.BooleanField(default=False)
+    reporter_name_encrypted = models.BinaryField(blank=True, default=b"")
+    reporter_phone_encrypted = models.BinaryField(blank=True, default=b"")
+    reporter_email_encrypted = models.BinaryField(blank=True, default=b"")
+    reporter_relationship = models.CharField(max_length=100, blank=True)
+    consent_contact = models.BooleanField(default=False)
+    consent_prosecutors = models.BooleanField(default=False)
+    consent_other_bodies = models.BooleanField(default=False)
+    would_testify = models.CharField(max_length=5, choices=Testify.choices, blank=True)
+    wants_caseworker_search = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @classmethod
+    def issue_followup_token(cls) -> tuple[str, str]:
+        """(token for the family's link, digest to store). The token itself is never stored."""
+        token = secrets.token_urlsafe(32)
+        return token, token_digest(token)
+
+    @classmethod
+    def for_token(cls, token: str):
+        return cls.objects.filter(followup_digest=token_digest(token), followup_revoked=False).first()
+
+    # Encrypted fields, read and written as text / bytes.
+    def set_private(self, *, name="", phone="", email="", photo=b""):
+        self.reporter_name_encrypted = crypto.encrypt_text(name)
+        self.reporter_phone_encrypted = crypto.encrypt_text(phone)
+        self.reporter_email_encrypted = crypto.encrypt_text(email)
+        self.photo_encrypted = crypto.encrypt(photo) if photo else b""
+
+    @property
+    def reporter_name(self) -> str:
+        return crypto.decrypt_text(self.reporter_name_encrypted)
+
+    @property
+    def reporter_phone(self) -> str:
+        return crypto.decrypt_text(self.reporter_phone_encrypted)
+
+    @property
+    def reporter_email(self) -> str:
+        return crypto.decrypt_text(self.reporter_email_encrypted)
+
+    @property
+    def photo(self) -> bytes:
+        return crypto.decrypt(self.photo_encrypted) if self.photo_encrypted else b""
+
+    @property
+    def gave_victim_details(self) -> bool:
+        return bool((self.first_name_ar or self.first_name_latin) and (self.arrest_date or self.arresting_branch
+                                                                          or self.distinguishing_marks))
+
+    def full_name_ar(self) -> str:
+        return " ".join(n for n in (self.first_name_ar, self.father_name_ar, self.grandfather_name_ar,
+                                    self.family_name_ar) if n)
+
+    def full_name_latin(self) -> str:
+        return " ".join(n for n in (self.first_name_latin, self.father_name_latin, self.grandfather_name_latin,
+                                    self.family_name_latin) if n)
+
+
+class FollowUpMessage(models.Model):
+    """A message a caseworker leaves for the family, shown on their follow-up page."""
+
+    report = models.ForeignKey(MissingPersonReport, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class Claim(models.Model):
+    """A family's "I think this is my relative" on a case, with why."""
+
+    report = models.ForeignKey(MissingPersonReport, on_delete=models.CASCADE, related_name="claims")
+    case = models.ForeignKey(BodyCase, on_delete=models.PROTECT, related_name="claims")
+    reason = models.TextField()
+    document_encrypted = models.BinaryField(blank=True, default=b"")
+    document_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "case"], name="one_claim_per_report_case")]
+
+
+class SearchRequest(models.Model):
+    """A family's "let a caseworker search for me" instead of browsing photos themselves."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        DONE = "done", "done"
+
+    report = models.ForeignKey(MissingPersonReport, on_delete=models.CASCADE, related_name="search_requests")
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=5, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Identification(models.Model):
+    class State(models.TextChoices):
+        CLAIMED = "claimed", "claimed"
+        CORROBORATED = "corroborated", "corroborated"
+        CONFIRMED = "confirmed", "confirmed"
+        REJECTED = "rejected", "rejected"
+
+    report = models.ForeignKey(MissingPersonReport, on_delete=models.PROTECT, related_name="identifications")
+    case = models.ForeignKey(BodyCase, on_delete=models.PROTECT, related_name="identifications")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.CLAIMED)
+    reason = models.TextField(blank=True, help_text="Why rejected, or the evidence that supports it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "case"], name="one_identification_per_pair")]
+
+
+class IdentificationStep(models.Model):
+    identification = models.ForeignKey(Identification, on_delete=models.CASCADE, related_name="steps")
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "dalil.audit",
     "dalil.archive",
     "dalil.identification",
+    "dalil.portal",
+    "dalil.casework",
     "dalil.ingest",
 ]
 

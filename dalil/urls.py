@@ -1,11 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="archive:collections"), name="home"),
+    path("", include("dalil.portal.urls")),  # families: no account needed
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("archive/", include("dalil.archive.urls")),
+    path("casework/", include("dalil.casework.urls")),
 ]

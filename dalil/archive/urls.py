@@ -28,4 +28,5 @@ urlpatterns = [
     path("custody/", views.custody, name="custody"),
     path("quarantine/", views.quarantine, name="quarantine"),
     path("near-duplicates/", views.near_duplicates, name="near_duplicates"),
+    path("cases/", views.cases, name="cases"),
 ]

@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup
+# System packages the browser tests need: Debian's Chromium, and Noto fonts so Arabic is drawn as letters.
+BROWSER_PACKAGES := chromium fonts-noto-core
+
+.PHONY: demo test setup browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,7 +14,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed browser
+
+# Installs the browser only where it is missing and apt-get can (Debian/Ubuntu, as root); else the browser tests skip.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing $(BROWSER_PACKAGES) with apt-get (for tests/browser)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); \
+	fi
 
 demo: setup
 	$(BIN)/dalil demo

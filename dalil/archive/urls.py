@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from dalil.archive import views
+from dalil.archive.views.cases import actions as case_actions, pages as case_pages
 
 
 class Sha256Converter:
@@ -28,5 +29,11 @@ urlpatterns = [
     path("custody/", views.custody, name="custody"),
     path("quarantine/", views.quarantine, name="quarantine"),
     path("near-duplicates/", views.near_duplicates, name="near_duplicates"),
-    path("cases/", views.cases, name="cases"),
+    path("cases/", case_pages.cases, name="cases"),
+    path("cases/<int:pk>/", case_pages.case, name="case"),
+    path("cases/<int:pk>/update/", case_actions.case_update, name="case_update"),
+    path("cases/<int:pk>/code/", case_actions.case_code, name="case_code"),
+    path("cases/<int:pk>/split/", case_actions.case_split, name="case_split"),
+    path("cases/<int:pk>/merge/", case_actions.case_merge, name="case_merge"),
+    path("cases/<int:pk>/undo/", case_actions.case_undo, name="case_undo"),
 ]

@@ -18,7 +18,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from dalil.archive import near_duplicates
+from dalil.archive import grouping, near_duplicates
 from dalil.evidence import custody
 from dalil.evidence.models import Acquisition, Collection, CustodyEvent, Sighting
 from dalil.evidence.store import derivatives, originals
@@ -57,6 +57,7 @@ class Summary:
     preserved: int = 0  # kept and hashed, not photos (e.g. a HEIC here, a sidecar)
     duplicates: int = 0  # exact: bytes already in the store
     near_duplicates: int = 0  # new pairs linked for review
+    cases: int = 0  # new body cases grouped from the photos
     quarantined: int = 0
     quarantined_total: int = 0  # in this source, over all runs
     bytes: int = 0
@@ -120,6 +121,7 @@ def ingest(source: str | Path, options: Options, progress: Callable | None = Non
             pending, last_flush = [], time.monotonic()
     record_batch(pending, acquisition, options, pattern, sidecar, summary)
     summary.near_duplicates = near_duplicates.link_unchecked()
+    summary.cases = grouping.group_photos(options.collection, actor=options.actor or "ingest").cases_created
 
     summary.quarantined_total = acquisition.sightings.filter(outcome=Sighting.Outcome.QUARANTINED).count()
     summary.seconds = round(time.monotonic() - started, 3)

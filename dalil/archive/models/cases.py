@@ -1,19 +1,29 @@
 """Body cases (post-mortem records): one case per body, grouped from its photos.
 
 Lifecycle of a case (who moves it, when):
- 1. grouped   - `dalil cases group` puts photos with the same examination number
-                (else branch + detainee number) into one case; photos without
-                numbers join the case of a near duplicate.
+ 1. grouped   - `dalil group_cases` (and every ingest) puts photos with the same
+                examination number (else branch + detainee number) into one case;
+                photos without numbers join the case of a near duplicate.
  2. flagged   - a photo whose numbers disagree with its case, or a body
                 (branch + detainee) seen under two examination numbers, sets
                 needs_review with the reasons; nothing is merged silently.
  3. described - an analyst sets category, date, sex, age range, marks and injury
                 codes; every change is a CaseChange row that can be undone.
- 4. matched   - identification links missing-person reports to the case.
+ 4. corrected - an analyst corrects numbers, splits photos off into a new case or
+                merges the case into another (it then points at it, merged_into).
+ 5. matched   - identification links missing-person reports to the case.
 """
+
+import datetime
 
 from django.conf import settings
 from django.db import models
+
+# The fields a CaseChange records before/after (as JSON values) and an undo puts back.
+TRACKED_FIELDS = (
+    "branch", "detainee_no", "exam_no", "category", "date", "sex", "age_min", "age_max",
+    "marks", "notes", "needs_review", "review_reasons", "merged_into",
+)
 
 
 class BodyCase(models.Model):
@@ -50,6 +60,30 @@ class BodyCase(models.Model):
     def __str__(self) -> str:
         return " / ".join(n or "?" for n in (self.branch, self.detainee_no, self.exam_no))
 
+    def values(self, names=TRACKED_FIELDS) -> dict:
+        """Field values as JSON: dates as ISO text, merged_into as an id."""
+        out = {}
+        for name in names:
+            value = self.merged_into_id if name == "merged_into" else getattr(self, name)
+            if isinstance(value, datetime.date):
+                value = value.isoformat()
+            elif isinstance(value, list):
+                value = list(value)
+            out[name] = value
+        return out
+
+    def set_values(self, values: dict) -> None:
+        """The inverse of values()."""
+        for name, value in values.items():
+            if name not in TRACKED_FIELDS:
+                continue
+            if name == "merged_into":
+                self.merged_into_id = value
+            elif name == "date":
+                self.date = datetime.date.fromisoformat(value) if value else None
+            else:
+                setattr(self, name, list(value) if isinstance(value, list) else value)
+
 
 class InjuryCode(models.Model):
     """One coded finding on a case, from a controlled vocabulary, with who coded it and when."""
@@ -76,7 +110,17 @@ class InjuryCode(models.Model):
 
 
 class CaseChange(models.Model):
-    """Every change to a case (numbers corrected, photos moved, split, merge, findings), undoable."""
+    """Every change to a case (numbers corrected, photos moved, split, merge, findings), undoable.
+
+    `before` and `after` hold what changed, in the same shape:
+      {"fields": {name: value, ...},          # this case's TRACKED_FIELDS that changed
+       "photos": {"<photo id>": case id|null}, # where each moved photo was / went
+       "injury": {code, note, coded_by, coded_at} | null,  # one injury code (action=coded)
+       ...}
+    `after` may also say why ("joined": photos placed by a near duplicate) and name the
+    change made together with this one on another case ("linked": its id, for split and
+    merge); undoing either undoes both.
+    """
 
     class Action(models.TextChoices):
         GROUPED = "grouped"

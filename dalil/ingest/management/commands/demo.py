@@ -1,35 +1,37 @@
-"""`dalil demo`: a small synthetic archive, a staff user, and the archive browser, in one command.
+"""`dalil demo`: a small synthetic archive, staff for each role, a few reports, and the web app, in one command.
 
-Safe to run again: the archive is made, ingested and sealed once (an
-interrupted ingest is finished by the next run); each run gives the demo user
-a fresh password and prints it once.
+Safe to run again: the archive is made, ingested, grouped into cases and sealed
+once (an interrupted ingest is finished by the next run), the demo reports are
+made once (see dalil.ingest.demo_data); each run gives the demo users fresh
+passwords and the demo reports fresh follow-up links, and prints them once.
 """
 
-import errno
-import secrets
+import json
+import os
 import shutil
-import socket
+from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
 from dalil.archive.models import Photo
 from dalil.evidence.models import Collection, Seal, Sighting
+from dalil.ingest import demo_data
+from dalil.ingest.management.commands.serve import HOST, check_port
+from dalil.ingest.management.commands.serve import serve as serve_forever
 from dalil.ingest.models import IngestRun
 from dalil.ingest.pipeline import IngestError, Options, ingest
 
 COLLECTION = "demo"
 USERNAME = "demo-archivist"
-HOST = "127.0.0.1"
 SOURCE_DIR = "demo-source"
 
 
 class Command(BaseCommand):
     help = (
         "Make a small synthetic archive (abstract pictures, no real people) in DALIL_HOME, ingest and seal it "
-        f"as collection '{COLLECTION}', create the staff user '{USERNAME}' and serve the archive browser."
+        f"as collection '{COLLECTION}', add staff for each role and a few invented missing-person reports, and serve the web app."
     )
 
     def add_arguments(self, parser):
@@ -37,17 +39,22 @@ class Command(BaseCommand):
         parser.add_argument("--bodies", type=int, default=12,
                             help="bodies in the synthetic archive, 3-20 photos each (default 12; first run only)")
         parser.add_argument("--no-serve", action="store_true", help="prepare everything and print the login, but do not serve")
+        parser.add_argument("--password-file", type=Path, metavar="PATH",
+                            help="also write the logins and follow-up links as JSON to PATH (mode 0600), for scripts and tests")
 
     def handle(self, *args, **opts):
         port, bodies, serve = opts["port"], opts["bodies"], not opts["no_serve"]
         if bodies < 1:
             raise CommandError("--bodies must be at least 1")
         if serve:
-            _check_port(port)  # before minutes of work, not after
+            check_port(port)  # before minutes of work, not after
 
         self._prepare_archive(bodies)
+        self._group_cases()
         self._seal()
-        password = self._staff_user()
+        logins = demo_data.make_staff()
+        password = logins[USERNAME]["password"]
+        tokens = demo_data.make_reports(COLLECTION)
 
         photos = Photo.objects.filter(item__sightings__acquisition__collection__name=COLLECTION).distinct().count()
         quarantined = Sighting.objects.filter(acquisition__collection__name=COLLECTION,
@@ -58,13 +65,24 @@ class Command(BaseCommand):
         self.stdout.write(f"  URL       {url}" + ("" if serve else "  (not served: --no-serve)"))
         self.stdout.write(f"  User      {USERNAME}")
         self.stdout.write(f"  Password  {password}   (shown once; run `dalil demo` again for a new one)")
+        self.stdout.write("  Other staff, one per role (passwords shown once too):")
+        for username, login in logins.items():
+            if username != USERNAME:
+                self.stdout.write(f"            {username:<16} {login['password']}   ({', '.join(login['roles'])})")
+        links = {ref: url.rstrip("/") + demo_data.followup_path(token) for ref, token in tokens.items()}
+        self.stdout.write("  Families  invented missing-person reports, each with its secret follow-up link:")
+        for reference, link in links.items():
+            self.stdout.write(f"            {reference}  {link}")
         self.stdout.write(
             f"  Shown     collection '{COLLECTION}': {photos} synthetic photos (abstract shapes and a numbered card, "
             f"no real people) and {quarantined} deliberately broken files in quarantine; previews are blurred "
             "until you choose otherwise, exactly as for real photos."
         )
+        if opts["password_file"]:
+            _write_private_json(opts["password_file"], {"url": url, "users": logins, "followup": links})
+            self.stdout.write(f"  Logins written to {opts['password_file']} (readable by you only).")
         if serve:
-            self._serve(port)
+            serve_forever(port, stdout=self.stdout)
 
     def _prepare_archive(self, bodies: int) -> None:
         if IngestRun.objects.filter(acquisition__collection__name=COLLECTION, status=IngestRun.Status.FINISHED).exists():
@@ -106,47 +124,25 @@ class Command(BaseCommand):
         except CommandError as exc:
             self.stdout.write(f"Note: sealing the demo collection failed ({exc}); continuing without a seal.")
 
-    def _staff_user(self) -> str:
-        password = secrets.token_urlsafe(12)
-        user, _ = get_user_model().objects.get_or_create(username=USERNAME)
-        user.is_staff = True
-        user.is_active = True
-        user.set_password(password)
-        user.save()
-        return password
+    def _group_cases(self) -> None:
+        """Group the demo photos into body cases, for a collection ingested before ingest grouped them itself."""
+        from dalil.archive.models import Photo
 
-    def _serve(self, port: int) -> None:
-        import waitress
-        from django.contrib.staticfiles.handlers import StaticFilesHandler
-
-        from dalil.wsgi import application
-
-        self.stdout.write(f"Serving on http://{HOST}:{port}/ (press Ctrl+C to stop)")
-        self.stdout.flush()
+        loose = Photo.objects.filter(item__sightings__acquisition__collection__name=COLLECTION, case=None).exclude(exam_no="")
+        if "group_cases" not in get_commands() or not loose.exists():
+            return
         try:
-            waitress.serve(StaticFilesHandler(application), host=HOST, port=port, threads=8)
-        except OSError as exc:
-            raise CommandError(_port_problem(port, exc)) from None
-        except KeyboardInterrupt:
-            self.stdout.write("Stopped.")
+            call_command("group_cases", stdout=self.stdout, stderr=self.stderr)
+        except CommandError as exc:
+            self.stdout.write(f"Note: grouping the demo photos into cases failed ({exc}); continuing without cases.")
 
 
-def _check_port(port: int) -> None:
-    if not 0 < port < 65536:
-        raise CommandError(f"--port {port} is not a port number (1-65535)")
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # As waitress does: a port left in TIME_WAIT by a stopped server is free; one with a listener is not.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError as exc:
-            raise CommandError(_port_problem(port, exc)) from None
-
-
-def _port_problem(port: int, exc: OSError) -> str:
-    if exc.errno == errno.EADDRINUSE:
-        return (f"port {port} on {HOST} is already in use (is another `dalil demo` or server running?); "
-                f"stop it or choose another port, e.g. `dalil demo --port {port + 1}`")
-    if exc.errno == errno.EACCES:
-        return f"not allowed to listen on port {port} on {HOST}; choose a port above 1023, e.g. --port 8000"
-    return f"cannot listen on {HOST}:{port}: {exc.strerror or exc}"
+def _write_private_json(path: Path, data: dict) -> None:
+    """Write JSON readable by the owner only: the file never exists with wider permissions, even briefly."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise CommandError(f"cannot write --password-file {path}: {exc.strerror}; choose a writable path") from None
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2)

@@ -1,0 +1,139 @@
+"""Searching the archive safely, a case in words, and the step-by-step reveal of its pictures.
+
+Nothing graphic appears unless the family chooses it, one step at a time, each
+step a POST after a plain warning: (1) blurred previews, (2) a face-only crop
+(none exist yet), (3) after a full warning screen, the metadata-free
+thumbnail. Never the original: it carries EXIF such as the camera serial.
+"""
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from dalil.audit.models import AuditEvent, audit
+from dalil.evidence.store import StoreError, derivatives
+from dalil.lib.arabic import normalize_arabic, normalize_number
+from dalil.portal.access import (LEVELS, actor_for, choose_level, current_level, family_cases, get_case_for_family,
+                                 get_photo_for_family, hide_again, over_limit, portal_page, too_many)
+from dalil.portal.forms import SearchForm
+
+REVEAL_ACTIONS = {"preview": AuditEvent.Action.REVEALED_PREVIEW, "face": AuditEvent.Action.REVEALED_FACE,
+                  "photo": AuditEvent.Action.REVEALED_PHOTO}
+PAGE_SIZE = 25
+
+
+def _matches(case, number: str, branch: str, age, words: list[str]) -> bool:
+    if number and number not in {normalize_number(n) for n in (case.branch, case.detainee_no, case.exam_no)}:
+        return False
+    if branch and normalize_number(case.branch) != branch:
+        return False
+    if age is not None and ((case.age_min is not None and age < case.age_min)
+                            or (case.age_max is not None and age > case.age_max)):
+        return False
+    if words:
+        marks = normalize_arabic(case.marks).casefold()
+        return all(word in marks for word in words)
+    return True
+
+
+def find_cases(data: dict) -> list:
+    """Cases families may search, filtered; numbers and Arabic words compared after normalising."""
+    cases = family_cases().only("pk", "branch", "detainee_no", "exam_no", "date", "sex", "age_min", "age_max",
+                                "marks")
+    if data.get("date_from"):
+        cases = cases.filter(date__gte=data["date_from"])
+    if data.get("date_to"):
+        cases = cases.filter(date__lte=data["date_to"])
+    if data.get("sex"):
+        cases = cases.filter(sex=data["sex"])
+    number = normalize_number(data.get("number", ""))
+    branch = normalize_number(data.get("branch", ""))
+    words = normalize_arabic(data.get("marks", "")).casefold().split()
+    return [c for c in cases.iterator() if _matches(c, number, branch, data.get("age"), words)]
+
+
+@portal_page
+@require_safe
+def search(request):
+    form = SearchForm(request.GET or None)
+    page = None
+    if form.is_bound and not form.is_empty() and form.is_valid():
+        if over_limit(request, "search"):
+            return too_many(request)
+        page = Paginator(find_cases(form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "portal/search.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def _pictures(case, level: str) -> list:
+    """The photos of a case that have the derivative this level shows."""
+    field = {"preview": "preview_sha256", "face": "preview_sha256", "photo": "thumbnail_sha256"}.get(level)
+    if not field:
+        return []
+    photos = case.photos.exclude(**{field: ""}).order_by("sequence", "pk")
+    return [{"photo": p, "kind": "photo" if level == "photo" else "preview"} for p in photos]
+
+
+@portal_page
+@require_safe
+def case(request, pk):
+    body = get_case_for_family(request, pk)
+    level = current_level(request, body)
+    return render(request, "portal/case.html", {
+        "case": body,
+        "level": level,
+        "pictures": _pictures(body, level),
+        "photo_count": body.photos.count(),
+    })
+
+
+@portal_page
+@require_safe
+def warning(request, pk):
+    body = get_case_for_family(request, pk)
+    return render(request, "portal/warning.html", {"case": body, "photo_count": body.photos.count()})
+
+
+@portal_page
+@require_POST
+def reveal(request, pk):
+    body = get_case_for_family(request, pk)
+    level = request.POST.get("level", "")
+    if level == "none":
+        hide_again(request, body)
+        return redirect("portal:case", pk=body.pk)
+    if level not in LEVELS:
+        return HttpResponseForbidden("unknown level")
+    if level == "photo" and request.POST.get("understood") != "yes":
+        return redirect("portal:warning", pk=body.pk)  # the full warning screen comes first
+    if choose_level(request, body, level):
+        audit(request, REVEAL_ACTIONS[level], f"case:{body.pk}", actor=actor_for(request), level=level)
+    return redirect(reverse("portal:case", args=[body.pk]) + "#pictures")
+
+
+@portal_page
+@require_safe
+def image(request, pk, photo_id, level):
+    body = get_case_for_family(request, pk)
+    if level not in ("preview", "photo"):
+        raise Http404("no such picture")
+    chosen = current_level(request, body)
+    # A face crop step still shows the previews; the photo step shows thumbnails only.
+    allowed = {"preview": ("preview", "face"), "photo": ("photo",)}[level]
+    if chosen not in allowed:
+        return HttpResponseForbidden("choose to see this first")
+    photo = get_photo_for_family(request, body, photo_id)
+    sha = photo.preview_sha256 if level == "preview" else photo.thumbnail_sha256
+    if not sha:
+        raise Http404("no picture")
+    try:
+        stream = derivatives().open(sha)
+    except StoreError:
+        raise Http404("the picture is missing") from None
+    response = FileResponse(stream, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

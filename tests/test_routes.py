@@ -1,0 +1,266 @@
+"""Every named route of dalil: who may use it, with which methods. A route missing here fails the suite.
+
+Personas: an anonymous visitor; a family member (a browser that opened its
+report's secret follow-up link: no account); one staff member per role. Each
+route is requested by each persona: allowed -> status < 400; not allowed ->
+the login page for those not signed in, 403 or 404 for signed-in staff.
+Every request's writes are rolled back, so one route's POST never changes
+what the next route sees.
+"""
+
+import copy
+import io
+import random
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+from PIL import Image, ImageDraw
+
+from dalil.archive.models import BodyCase, CaseChange, NearDuplicate, Photo
+from dalil.evidence.models import Item
+from dalil.identification.models import Identification, IdentificationStep, MissingPersonReport, SearchRequest
+from dalil.ingest.pipeline import Options, ingest
+from dalil.lib.roles import Role, grant
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("anonymous", "family", "archivist", "analyst", "caseworker", "reviewer", "admin")
+SIGNED_OUT = {"anonymous", "family"}
+EVERYONE = set(PERSONAS)
+STAFF = {"archivist", "analyst", "caseworker", "reviewer", "admin"}  # any role: the archive browser
+CASES_VIEW = STAFF
+CASES_CHANGE = {"analyst", "admin"}
+CASEWORK = {"caseworker", "reviewer", "admin"}
+REVIEWERS = {"reviewer", "admin"}
+GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
+
+
+@dataclass
+class Route:
+    methods: tuple
+    allowed: set
+    kwargs: dict = field(default_factory=dict)  # names of World attributes, e.g. {"pk": "case"}
+    post: dict = field(default_factory=dict)  # POST data; values naming World attributes are looked up
+    refuses_get: bool = True  # for POST-only routes: a GET gets 405 (or, signed out, the login page)
+
+
+ROUTES = {
+    # Sign-in, language: everyone.
+    "login": Route(BOTH, EVERYONE, post={"username": "nobody", "password": "wrong password 12"}),
+    "logout": Route(POST, EVERYONE, post={"next": "/login/"}),
+    # Django's set_language answers a GET with a redirect that changes nothing.
+    "set_language": Route(POST, EVERYONE, post={"language": "en", "next": "/"}, refuses_get=False),
+    # The family portal: no account, open to all (staff included, as any visitor).
+    "portal:home": Route(GET, EVERYONE),
+    "portal:report": Route(BOTH, EVERYONE, post={"first_name_ar": "سعاد"}),
+    "portal:followup": Route(GET, EVERYONE, kwargs={"token": "token"}),
+    "portal:forget": Route(BOTH, EVERYONE),
+    "portal:search": Route(GET, EVERYONE),
+    "portal:case": Route(GET, EVERYONE, kwargs={"pk": "case"}),
+    "portal:warning": Route(GET, EVERYONE, kwargs={"pk": "case"}),
+    "portal:reveal": Route(POST, EVERYONE, kwargs={"pk": "case"}, post={"level": "preview"}),
+    "portal:image": Route(GET, EVERYONE, kwargs={"pk": "case", "photo_id": "photo", "level": "=preview"}),
+    "portal:claim": Route(BOTH, EVERYONE, kwargs={"pk": "case"}, post={"reason": "الندبة على ساعده"}),
+    "portal:ask": Route(BOTH, EVERYONE, post={"note": "أرجو البحث عنه"}),
+    # The archive browser: any staff role.
+    "archive:collections": Route(GET, STAFF),
+    "archive:collection": Route(GET, STAFF, kwargs={"name": "collection"}),
+    "archive:display": Route(POST, STAFF, post={"thumbnails": "1", "next": "/archive/"}),
+    "archive:item": Route(GET, STAFF, kwargs={"sha256": "sha"}),
+    "archive:original_warning": Route(GET, STAFF, kwargs={"sha256": "sha"}),
+    "archive:original": Route(POST, STAFF, kwargs={"sha256": "sha"}),
+    "archive:thumbnail": Route(GET, STAFF, kwargs={"sha256": "sha"}),
+    "archive:preview": Route(GET, STAFF, kwargs={"sha256": "sha"}),
+    "archive:custody": Route(GET, STAFF),
+    "archive:quarantine": Route(GET, STAFF),
+    "archive:near_duplicates": Route(BOTH, STAFF, post={"pair": "pair", "decision": "same"}),
+    # Body cases: every role looks, analysts change.
+    "archive:cases": Route(GET, CASES_VIEW),
+    "archive:case": Route(GET, CASES_VIEW, kwargs={"pk": "case"}),
+    "archive:case_update": Route(POST, CASES_CHANGE, kwargs={"pk": "case"}, post={
+        "category": "custody", "branch": "215", "exam_no": "1001", "marks": "وشم على الكتف"}),
+    "archive:case_code": Route(POST, CASES_CHANGE, kwargs={"pk": "case"}, post={"code": "emaciation"}),
+    "archive:case_split": Route(POST, CASES_CHANGE, kwargs={"pk": "case"}, post={"photo": "photo"}),
+    "archive:case_merge": Route(POST, CASES_CHANGE, kwargs={"pk": "case"}, post={"into": "other_case"}),
+    "archive:case_undo": Route(POST, CASES_CHANGE, kwargs={"pk": "case"}, post={"change": "change"}),
+    # Casework: caseworkers and reviewers; only reviewers move an identification along.
+    "casework:queue": Route(GET, CASEWORK),
+    "casework:figures": Route(GET, CASEWORK),
+    "casework:report": Route(GET, CASEWORK, kwargs={"reference": "reference"}),
+    "casework:report_contact": Route(POST, CASEWORK, kwargs={"reference": "reference"}),
+    "casework:report_photo": Route(GET, CASEWORK, kwargs={"reference": "reference"}),
+    "casework:propose": Route(POST, CASEWORK, kwargs={"reference": "reference"}, post={"case": "other_case"}),
+    "casework:message": Route(POST, CASEWORK, kwargs={"reference": "reference"}, post={"body": "نبحث عنه"}),
+    "casework:revoke_link": Route(POST, CASEWORK, kwargs={"reference": "reference"}),
+    "casework:reissue_link": Route(POST, CASEWORK, kwargs={"reference": "reference"}),
+    "casework:case_reports": Route(GET, CASEWORK, kwargs={"pk": "case"}),
+    "casework:identification": Route(GET, CASEWORK, kwargs={"pk": "identification"}),
+    "casework:identification_step": Route(POST, REVIEWERS, kwargs={"pk": "identification"},
+                                          post={"action": "corroborate", "note": "الأرقام والتاريخ متطابقة"}),
+    "casework:search_request_done": Route(POST, CASEWORK, kwargs={"pk": "search_request"}),
+}
+
+
+def _route_names(patterns=None, prefix=""):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            yield from _route_names(pattern.url_patterns, namespace)
+        elif pattern.name:
+            yield prefix + pattern.name
+
+
+def _jpeg(seed: int) -> bytes:
+    rng = random.Random(seed)
+    image = Image.new("RGB", (320, 240), (rng.randrange(80, 200), 120, 140))
+    draw = ImageDraw.Draw(image)
+    for _ in range(10):
+        x, y = rng.randrange(0, 300), rng.randrange(0, 220)
+        draw.ellipse((x, y, x + rng.randrange(20, 120), y + rng.randrange(20, 100)), fill=(rng.randrange(256), 60, 90))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _describe(case: BodyCase) -> CaseChange:
+    """A change an analyst could undo, made as the case pages make it."""
+    from dalil.archive.views.cases import edits
+
+    return edits.update(case, {"marks": "ندبة على الساعد"}, "pytest")
+
+
+class World:
+    """What the routes' URLs point at: an ingested archive, its cases, a report, a claim, an identification."""
+
+    def __init__(self, tmp_path):
+        src = tmp_path / "src"
+        for rel, seed in {"branch-215/2012-05/exam-1001/1001_01.jpg": 1, "branch-215/2012-05/exam-1001/1001_02.jpg": 2,
+                          "branch-227/2013-01/exam-2002/2002_01.jpg": 3}.items():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            (src / rel).write_bytes(_jpeg(seed))
+        pattern = r"branch-(?P<branch>\d+)/(?P<month>\d{4}-\d{2})/exam-(?P<exam>\d+)/\d+_(?P<seq>\d+)\.jpg"
+        ingest(src, Options(collection="routes", received_from="tests", medium="tmp", pattern=pattern, workers=1,
+                            actor="pytest"))
+        self.collection = "routes"
+        for exam in ("1001", "2002"):  # grouped by ingest; made here if grouping is not there
+            photos = Photo.objects.filter(exam_no=exam)
+            if photos.filter(case=None).exists():
+                photos.update(case=BodyCase.objects.create(branch=photos[0].branch, exam_no=exam))
+        first = Photo.objects.filter(exam_no="1001").order_by("sequence").first()
+        self.photo = first.pk
+        self.sha = first.item.sha256
+        case = first.case
+        BodyCase.objects.filter(pk=case.pk).update(category=BodyCase.Category.CUSTODY)
+        self.case = case.pk
+        self.other_case = Photo.objects.filter(exam_no="2002").first().case_id
+        self.change = _describe(case).pk
+        second = Photo.objects.filter(exam_no="1001").exclude(pk=first.pk).first()
+        self.pair = NearDuplicate.objects.create(a=first, b=second, distance=12).pk
+        self.token, digest = MissingPersonReport.issue_followup_token()
+        report = MissingPersonReport(followup_digest=digest, first_name_ar="سامر", family_name_ar="الأحمد",
+                                     arresting_branch="215", photo_consent=True)
+        report.set_private(name="أم سامر", phone="+000 0000 0009", photo=_jpeg(9))
+        report.save()
+        self.reference = report.reference
+        reviewer = User.objects.create_user("route-reviewer-0")
+        identification = Identification.objects.create(report=report, case_id=self.case)
+        IdentificationStep.objects.create(identification=identification, to_state="claimed", actor=reviewer)
+        self.identification = identification.pk
+        self.search_request = SearchRequest.objects.create(report=report, note="ابحثوا عنه").pk
+
+    def value(self, name):
+        return name[1:] if str(name).startswith("=") else getattr(self, name) if hasattr(self, name) else name
+
+    def url(self, name: str, route: Route) -> str:
+        return reverse(name, kwargs={k: self.value(v) for k, v in route.kwargs.items()})
+
+    def post_data(self, route: Route) -> dict:
+        return {k: self.value(v) for k, v in route.post.items()}
+
+
+NAMES = {"archivist": "رنا", "analyst": "باسل", "caseworker": "هالة", "reviewer": "عمر", "admin": "ليلى"}
+
+
+def _client(persona: str, world: World) -> Client:
+    client = Client(enforce_csrf_checks=False, raise_request_exception=False)  # a crash is one wrong line, not the end
+    client.cookies["django_language"] = "en"
+    if persona == "family":
+        assert client.get(reverse("portal:followup", args=[world.token])).status_code == 200
+    elif persona != "anonymous":
+        user = User.objects.create_user(f"route-{persona}", first_name=NAMES[persona])
+        grant(user, Role(persona))
+        client.force_login(user)
+    return client
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("login") + "?next=")
+
+
+def _send(client: Client, method: str, url: str, data: dict):
+    """One request whose writes are all undone afterwards: rows, sessions, cookies (logout is undone too)."""
+    cookies = copy.deepcopy(client.cookies)
+    with transaction.atomic():
+        response = client.post(url, data) if method == "POST" else client.get(url)
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    return response
+
+
+@pytest.fixture
+def world(tmp_path, settings, instance):
+    settings.STORE_FSYNC = False
+    cache.clear()  # the portal's per-IP rate limits
+    return World(tmp_path)
+
+
+def test_it_has_a_rule_for_every_route_and_no_rule_for_a_route_that_is_gone():
+    names = set(_route_names())
+    assert not names - ROUTES.keys(), f"routes with no access rule in ROUTES: {sorted(names - ROUTES.keys())}"
+    assert not ROUTES.keys() - names, f"ROUTES names routes that no longer exist: {sorted(ROUTES.keys() - names)}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_lets_each_persona_use_only_the_routes_the_table_allows(world, persona):
+    client = _client(persona, world)
+    if persona == "family":  # the follow-up link remembered in the session is one the family may look again
+        client.get(reverse("portal:followup", args=[world.token]))
+    wrong = []
+    for name, route in ROUTES.items():
+        url = world.url(name, route)
+        if name == "portal:image":  # a picture is served only after its step of the reveal ladder was chosen
+            client.post(reverse("portal:reveal", args=[world.case]), {"level": "preview"})
+        for method in route.methods:
+            response = _send(client, method, url, world.post_data(route))
+            if persona in route.allowed:
+                ok = response.status_code < 400 and not _is_login_redirect(response)
+            elif persona in SIGNED_OUT:
+                ok = _is_login_redirect(response)
+            else:
+                ok = response.status_code in (403, 404)
+            if not ok:
+                wrong.append(f"{method} {name} ({url}) -> {response.status_code} "
+                             f"({'allowed' if persona in route.allowed else 'refused'} in ROUTES)")
+    assert not wrong, f"{persona}:\n" + "\n".join(wrong)
+
+
+def test_it_refuses_get_on_routes_that_only_take_post(world):
+    client = _client("admin", world)
+    for name, route in ROUTES.items():
+        if route.methods == POST and route.refuses_get:
+            response = _send(client, "GET", world.url(name, route), {})
+            assert response.status_code == 405, (name, response.status_code)
+
+
+def test_it_never_shows_an_original_or_contact_details_to_a_family(world):
+    client = _client("family", world)
+    for name in ("archive:original", "casework:report_contact", "casework:report_photo"):
+        route = ROUTES[name]
+        response = _send(client, route.methods[0], world.url(name, route), world.post_data(route))
+        assert _is_login_redirect(response), name
+    assert Item.objects.filter(sha256=world.sha).exists()

@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-setup: $(VENV)/.installed browser
+setup: $(VENV)/.installed
 
 # Installs the browser only where it is missing and apt-get can (Debian/Ubuntu, as root); else the browser tests skip.
 browser:
@@ -26,5 +26,5 @@ browser:
 demo: setup
 	$(BIN)/dalil demo
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest

@@ -68,6 +68,7 @@ class Command(BaseCommand):
             f"  exact duplicates {s.duplicates:>8,}  (stored once, every sighting kept)\n"
             f"  near duplicates  {s.near_duplicates:>8,}  (pairs linked for review)\n"
             f"  quarantined      {s.quarantined:>8,}  ({s.quarantined_total:,} in this source so far)\n"
+            f"  new body cases   {s.cases:>8,}  (photos grouped by their numbers: `dalil group_cases`)\n"
             f"  bytes read       {s.bytes:>8,}  in {s.seconds:.1f} s ({rate:.1f} MB/s)"
         )
         for problem in s.problems:

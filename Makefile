@@ -12,6 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip "setuptools<82" wheel
 	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --no-deps face_recognition  # with deps it would compile dlib; dlib-bin is in pyproject
 	touch $@
 
 setup: $(VENV)/.installed

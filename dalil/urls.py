@@ -8,4 +8,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("archive/", include("dalil.archive.urls")),
     path("casework/", include("dalil.casework.urls")),
+    path("faces/", include("dalil.faces.urls")),
 ]

@@ -103,6 +103,9 @@ ROUTES = {
     "casework:identification_step": Route(POST, REVIEWERS, kwargs={"pk": "identification"},
                                           post={"action": "corroborate", "note": "الأرقام والتاريخ متطابقة"}),
     "casework:search_request_done": Route(POST, CASEWORK, kwargs={"pk": "search_request"}),
+    # Face search: caseworkers and reviewers (uploads are processed in memory, never kept).
+    "faces:search": Route(BOTH, CASEWORK),
+    "faces:crop": Route(GET, CASEWORK, kwargs={"face_id": "face"}),
 }
 
 
@@ -132,6 +135,16 @@ def _describe(case: BodyCase) -> CaseChange:
     from dalil.archive.views.cases import edits
 
     return edits.update(case, {"marks": "ندبة على الساعد"}, "pytest")
+
+
+def _face(photo: Photo):
+    """A face in a photo, as the faces stage stores it (a crop in the derivatives store), without dlib."""
+    from dalil.evidence.store import derivatives
+    from dalil.faces.models import Face
+
+    crop = derivatives().put_bytes(_jpeg(11))
+    return Face.objects.create(photo=photo, top=10, right=90, bottom=90, left=10, embedding=bytes(512),
+                               crop_sha256=crop, detector=Face.Detector.HOG)
 
 
 class World:
@@ -172,6 +185,7 @@ class World:
         IdentificationStep.objects.create(identification=identification, to_state="claimed", actor=reviewer)
         self.identification = identification.pk
         self.search_request = SearchRequest.objects.create(report=report, note="ابحثوا عنه").pk
+        self.face = _face(first).pk
 
     def value(self, name):
         return name[1:] if str(name).startswith("=") else getattr(self, name) if hasattr(self, name) else name

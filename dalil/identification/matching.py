@@ -80,8 +80,12 @@ class Candidate:
 
 
 def face_similarity(report: MissingPersonReport, case: BodyCase) -> float | None:
-    """Similarity (0..1) of the family's photo to the case's face crops; None until face matching exists."""
-    return None
+    """Similarity (0..1) of the family's photo to the case's faces (dalil.faces); None without a usable photo,
+    without face search installed, or when the case has no face near enough (distance 0.6 or more)."""
+    from dalil.faces.matching import similarities_for_report
+
+    found = similarities_for_report(report)
+    return None if found is None else found.get(case.pk)
 
 
 # --- text helpers ---------------------------------------------------------------------------------

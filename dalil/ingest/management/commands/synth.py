@@ -1,43 +1,89 @@
 import json
+import shlex
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dalil.ingest import synth
+from dalil.ingest.synth import PATH_PATTERN, PHOTOS_DIR, SIDECAR_CSV, synthesize
 
 
 class Command(BaseCommand):
-    help = "Write a non-graphic synthetic archive shaped like the Caesar photos, for demos, tests and benchmarks."
+    help = "Write a non-graphic synthetic photo archive shaped like the Caesar archive (demo, tests, benchmark)."
+    requires_system_checks = []
+    requires_migrations_checks = False
 
     def add_arguments(self, parser):
-        parser.add_argument("outdir", help="an empty or new folder")
-        parser.add_argument("--bodies", type=int, required=True, help="how many bodies (3-20 photos each, most 4-5)")
-        parser.add_argument("--seed", type=int, default=0, help="same seed, same bytes")
-        parser.add_argument("--megapixels", type=float, default=8.0, help="photo size (default 8)")
-        parser.add_argument("--workers", type=int, default=None, help="processes drawing photos (default: CPUs)")
+        parser.add_argument("outdir", help="folder to create; must not exist or be empty")
+        parser.add_argument("--bodies", type=int, required=True, help="number of bodies (at least 1)")
+        parser.add_argument("--seed", type=int, default=0, help="random seed; same seed, same bytes (default 0)")
+        parser.add_argument("--megapixels", type=float, default=8.0,
+                            help="size of each photo, 4:3 (default 8: 3264x2448)")
+        parser.add_argument("--workers", type=int, default=None, help="rendering processes (default: one per CPU)")
         parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
-    def handle(self, *args, **opts):
-        out = Path(opts["outdir"])
-        if opts["bodies"] < 1:
-            raise CommandError("--bodies must be at least 1")
-        if opts["megapixels"] <= 0 or opts["megapixels"] > 100:
-            raise CommandError("--megapixels must be more than 0 and at most 100")
-        if out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise CommandError(f"{out} exists and is not an empty folder: choose a new one")
-        summary = synth.synthesize(out, bodies=opts["bodies"], seed=opts["seed"], megapixels=opts["megapixels"],
-                                   workers=opts["workers"])
-        if opts["json"]:
+    def handle(self, *args, **options):
+        outdir = Path(options["outdir"])
+        if options["bodies"] < 1:
+            raise CommandError("--bodies must be at least 1.")
+        if options["megapixels"] <= 0:
+            raise CommandError("--megapixels must be more than 0.")
+        if options["workers"] is not None and options["workers"] < 1:
+            raise CommandError("--workers must be at least 1.")
+        if outdir.exists() and not outdir.is_dir():
+            raise CommandError(f"{outdir} exists and is not an empty folder (it is a file); give a new folder.")
+        if outdir.is_dir() and any(outdir.iterdir()):
+            raise CommandError(
+                f"{outdir} exists and is not an empty folder; give a new or empty one so nothing is overwritten.")
+
+        show_progress = not options["json"] and options["verbosity"] >= 1
+        bar = None
+
+        def progress(done, total):
+            nonlocal bar
+            if not show_progress:
+                return
+            if bar is None:
+                try:
+                    from tqdm import tqdm
+                except ImportError:
+                    bar = False
+                else:
+                    bar = tqdm(total=total, unit="photo", desc="rendering", file=sys.stderr)
+            if bar:
+                bar.n = done
+                bar.refresh()
+
+        try:
+            summary = synthesize(
+                outdir,
+                options["bodies"],
+                seed=options["seed"],
+                megapixels=options["megapixels"],
+                workers=options["workers"],
+                progress=progress,
+            )
+        except (FileExistsError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            if bar:
+                bar.close()
+
+        photos = outdir / PHOTOS_DIR
+        ingest = (
+            f"dalil ingest {shlex.quote(str(photos))} --collection synthetic --pattern {shlex.quote(PATH_PATTERN)} "
+            f"--sidecar {shlex.quote(str(outdir / SIDECAR_CSV))}"
+        )
+        summary["ingest_command"] = ingest
+        if options["json"]:
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
             return
-        photos = out / synth.PHOTOS_DIR
+        mb = summary["bytes"] / 1e6
         self.stdout.write(
-            f"wrote {summary['photos']:,} photos of {summary['bodies']:,} bodies to {photos} "
-            f"({summary['bytes'] / 1e6:,.1f} MB in {summary['seconds']:.1f} s)\n"
-            f"  exact duplicates {summary['exact_duplicates']}, near duplicates {summary['near_duplicates']}, "
-            f"corrupt {summary['corrupt']}\n"
-            f"  sidecar {out / synth.SIDECAR_CSV} (and .xlsx); ground truth in {out / synth.MANIFEST}\n"
-            "Ingest it with:\n"
-            f"  dalil ingest {photos} --collection synthetic --sidecar {out / synth.SIDECAR_CSV} \\\n"
-            f"      --pattern '{synth.PATH_PATTERN}'"
+            f"Wrote {outdir}: {summary['bodies']} bodies, {summary['photos']} photos "
+            f"({summary['originals']} originals, {summary['exact_duplicates']} exact duplicates, "
+            f"{summary['near_duplicates']} near duplicates, {summary['corrupt']} corrupt), "
+            f"{mb:,.1f} MB, {summary['width']}x{summary['height']} px, in {summary['seconds']:.1f} s.\n"
+            f"Ground truth: {outdir / 'manifest.json'} (not to be ingested).\n"
+            f"To ingest it:\n  {ingest}"
         )

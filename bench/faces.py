@@ -1,0 +1,429 @@
+#!/usr/bin/env python3
+"""Face identification benchmark (a benchmark, not a test).
+
+Protocol (see ../shared/corpora/faces/SOURCE.md): for every person with two or
+more photos, the first photo (lowest number) is the probe and stays clean; all
+other photos plus every photo of the single-photo people form the gallery.
+Gallery images are degraded per condition (Pillow, RGB). Embeddings: dlib
+128-d via face_recognition, HOG detector, upsample 1 -> upsample 2 -> whole
+image as face box.
+
+Usage:
+  python bench/faces.py --corpus DIR [--conditions clean,gray,...]
+      [--methods plain,flip,restore,jitter] [--limit-identities N]
+      [--workers W] [--distractors 50000] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import random
+import sys
+import time
+import warnings
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+
+ALL_CONDITIONS = ["clean", "gray", "jpeg10", "down3", "blur2", "blur4",
+                  "contrast50", "combined"]
+ALL_METHODS = ["plain", "flip", "restore", "jitter"]
+CACHE_VERSION = "v1"
+IMG_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+HERE = Path(__file__).resolve().parent
+DEFAULT_CACHE = HERE / "out" / "faces-cache"
+
+
+# --------------------------------------------------------------------------
+# degradations (SOURCE.md), applied to the RGB gallery image only
+
+def _jpeg(im: Image.Image, q: int) -> Image.Image:
+    buf = io.BytesIO()
+    im.save(buf, format="JPEG", quality=q)
+    buf.seek(0)
+    return Image.open(buf).convert("RGB")
+
+
+def _third(im: Image.Image) -> Image.Image:
+    w, h = im.size
+    return im.resize((max(1, w // 3), max(1, h // 3)), Image.BICUBIC)
+
+
+def degrade(im: Image.Image, condition: str) -> Image.Image:
+    im = im.convert("RGB")
+    if condition == "clean":
+        return im
+    if condition == "gray":
+        return im.convert("L").convert("RGB")
+    if condition == "jpeg10":
+        return _jpeg(im, 10)
+    if condition == "down3":
+        return _third(im)
+    if condition == "blur2":
+        return im.filter(ImageFilter.GaussianBlur(2))
+    if condition == "blur4":
+        return im.filter(ImageFilter.GaussianBlur(4))
+    if condition == "contrast50":
+        im = ImageEnhance.Contrast(im).enhance(0.5)
+        return ImageEnhance.Brightness(im).enhance(0.8)
+    if condition == "combined":
+        im = im.convert("L").convert("RGB")
+        im = ImageEnhance.Contrast(im).enhance(0.6)
+        im = im.filter(ImageFilter.GaussianBlur(1))
+        im = _third(im)
+        return _jpeg(im, 30)
+    raise ValueError(f"unknown condition {condition!r}")
+
+
+def restore(im: Image.Image) -> Image.Image:
+    """Cheap archive-photo restoration: upscale small images back to ~250 px
+    (bicubic), stretch contrast per channel (autocontrast, 1% cut-off), then an
+    unsharp mask. No learned model."""
+    w, h = im.size
+    if max(w, h) < 200:
+        f = 250 / max(w, h)
+        im = im.resize((round(w * f), round(h * f)), Image.BICUBIC)
+    im = ImageOps.autocontrast(im, cutoff=1)
+    return im.filter(ImageFilter.UnsharpMask(radius=2, percent=150, threshold=2))
+
+
+# --------------------------------------------------------------------------
+# embedding
+
+_fr = None
+
+
+def _init_worker():
+    global _fr
+    warnings.filterwarnings("ignore")
+    import face_recognition  # noqa: WPS433
+    _fr = face_recognition
+
+
+def _locate(arr):
+    """HOG upsample 1, then 2, then the whole image. Returns (box, level)."""
+    for level, up in ((0, 1), (1, 2)):
+        boxes = _fr.face_locations(arr, number_of_times_to_upsample=up, model="hog")
+        if boxes:
+            # largest face
+            box = max(boxes, key=lambda b: (b[2] - b[0]) * (b[1] - b[3]))
+            return box, level
+    h, w = arr.shape[:2]
+    return (0, w, h, 0), 2  # (top, right, bottom, left)
+
+
+def _encode(arr, jitters=1):
+    box, level = _locate(arr)
+    enc = _fr.face_encodings(arr, known_face_locations=[box], num_jitters=jitters)[0]
+    return np.asarray(enc, dtype=np.float32), level
+
+
+def embed_image(path: str, condition: str, method: str):
+    """Returns (128-d float32, fallback level 0/1/2)."""
+    im = Image.open(path).convert("RGB")
+    im = degrade(im, condition)
+    if method == "restore" and condition != "clean":
+        im = restore(im)
+    arr = np.asarray(im)
+    if method == "flip":
+        e1, l1 = _encode(arr)
+        e2, l2 = _encode(np.ascontiguousarray(arr[:, ::-1]))
+        return (e1 + e2) / 2, max(l1, l2)
+    jitters = 5 if method == "jitter" else 1
+    return _encode(arr, jitters)
+
+
+def cache_file(cache_dir: Path, path: str, condition: str, method: str) -> Path:
+    key = f"{CACHE_VERSION}|{os.path.abspath(path)}|{condition}|{method}"
+    h = hashlib.sha1(key.encode()).hexdigest()
+    return cache_dir / h[:2] / f"{h}.npy"
+
+
+def _job(args):
+    path, condition, method, cfile = args
+    emb, level = embed_image(path, condition, method)
+    cfile = Path(cfile)
+    cfile.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cfile.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        np.save(f, np.append(emb, np.float32(level)))
+    os.replace(tmp, cfile)
+    return path, condition, method, emb, level
+
+
+def embed_all(jobs, cache_dir, workers, label=""):
+    """jobs: list of (path, condition, method). Returns dict key->(emb, level)."""
+    out, todo = {}, []
+    for path, cond, meth in jobs:
+        cf = cache_file(cache_dir, path, cond, meth)
+        if cf.exists():
+            v = np.load(cf)
+            out[(path, cond, meth)] = (v[:128], int(v[128]))
+        else:
+            todo.append((path, cond, meth, str(cf)))
+    if todo:
+        t0 = time.perf_counter()
+        log(f"  embedding {len(todo)} images ({label}, {len(jobs) - len(todo)} cached) on {workers} workers")
+        done = 0
+        with Pool(workers, initializer=_init_worker) as pool:
+            for path, cond, meth, emb, level in pool.imap_unordered(_job, todo, chunksize=4):
+                out[(path, cond, meth)] = (emb, level)
+                done += 1
+                if done % 500 == 0:
+                    el = time.perf_counter() - t0
+                    log(f"    {done}/{len(todo)}  {done / el:.1f} img/s")
+        el = time.perf_counter() - t0
+        log(f"    done {len(todo)} in {el:.1f}s ({len(todo) / el:.1f} img/s)")
+    return out
+
+
+# --------------------------------------------------------------------------
+# corpus and protocol
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def scan(corpus: Path):
+    people = {}
+    for d in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        imgs = sorted(str(f) for f in d.iterdir()
+                      if f.is_file() and f.suffix.lower() in IMG_EXT)
+        if imgs:
+            people[d.name] = imgs
+    return people
+
+
+def split(people, limit=None, seed=0):
+    multi = sorted(n for n, v in people.items() if len(v) >= 2)
+    single = sorted(n for n, v in people.items() if len(v) == 1)
+    if limit and limit < len(multi):
+        rng = random.Random(seed)
+        n_single = round(limit * len(single) / max(1, len(multi)))
+        multi = sorted(rng.sample(multi, limit))
+        single = sorted(rng.sample(single, min(n_single, len(single))))
+    probes = [(people[n][0], n) for n in multi]
+    gallery = [(p, n) for n in multi for p in people[n][1:]]
+    gallery += [(people[n][0], n) for n in single]
+    return probes, gallery
+
+
+# --------------------------------------------------------------------------
+# metrics
+
+def identity_distances(P, G, g_ids):
+    """P (q,128), G (n,128), g_ids (n,) int -> (q, n_ids) min distance per id."""
+    n_ids = int(g_ids.max()) + 1
+    D = np.sqrt(np.maximum(
+        (P ** 2).sum(1)[:, None] - 2 * P @ G.T + (G ** 2).sum(1)[None, :], 0))
+    out = np.full((len(P), n_ids), np.inf, dtype=np.float32)
+    order = np.argsort(g_ids, kind="stable")
+    ids_sorted = g_ids[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ids_sorted)) + 1]
+    mins = np.minimum.reduceat(D[:, order], starts, axis=1)
+    out[:, ids_sorted[starts]] = mins
+    return out
+
+
+def metrics(P, p_ids, G, g_ids, far=1e-3):
+    ID = identity_distances(P, G, g_ids)
+    q = np.arange(len(P))
+    genuine = ID[q, p_ids]
+    # rank = 1 + number of other identities strictly closer
+    rank = 1 + (ID < genuine[:, None]).sum(1)
+    mask = np.ones_like(ID, dtype=bool)
+    mask[q, p_ids] = False
+    impostor = ID[mask]
+    impostor = impostor[np.isfinite(impostor)]
+    thr = float(np.quantile(impostor, far))
+    return {
+        "rank_1": round(100 * float((rank <= 1).mean()), 2),
+        "rank_5": round(100 * float((rank <= 5).mean()), 2),
+        "rank_10": round(100 * float((rank <= 10).mean()), 2),
+        "tar_at_far_1e-3": round(100 * float((genuine <= thr).mean()), 2),
+        "threshold": round(thr, 4),
+        "n_probes": int(len(P)),
+        "n_gallery": int(len(G)),
+        "n_impostor_scores": int(impostor.size),
+    }
+
+
+def make_distractors(G_clean, n, seed=0):
+    """Random Gaussian embeddings with the clean gallery's per-dimension mean and
+    covariance (full 128x128, so the correlated structure of dlib space is kept),
+    each rescaled to the norm of a randomly drawn real embedding."""
+    rng = np.random.default_rng(seed)
+    mu = G_clean.mean(0)
+    cov = np.cov(G_clean.T) + 1e-6 * np.eye(G_clean.shape[1])
+    X = rng.multivariate_normal(mu, cov, size=n, method="cholesky").astype(np.float32)
+    norms = np.linalg.norm(G_clean, axis=1)
+    X *= (rng.choice(norms, n) / np.linalg.norm(X, axis=1))[:, None]
+    return X
+
+
+def pct(a, p):
+    return round(float(np.percentile(a, p)), 3)
+
+
+def search_one(M, m_sq, q, k=10):
+    d = m_sq - 2.0 * (M @ q)
+    idx = np.argpartition(d, k)[:k]
+    return idx[np.argsort(d[idx])]
+
+
+# --------------------------------------------------------------------------
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", required=True, type=Path)
+    ap.add_argument("--conditions", default=",".join(ALL_CONDITIONS))
+    ap.add_argument("--methods", default="plain",
+                    help=f"comma list from {ALL_METHODS}; plain is the reference")
+    ap.add_argument("--method", dest="methods", help="alias of --methods")
+    ap.add_argument("--limit-identities", type=int, default=None,
+                    help="sample N multi-photo people (seeded) and the same share of single-photo people")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=os.cpu_count())
+    ap.add_argument("--distractors", type=int, default=50000)
+    ap.add_argument("--e2e-samples", type=int, default=100,
+                    help="probes timed end to end (serial, uncached)")
+    ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args(argv)
+
+    conditions = [c for c in a.conditions.split(",") if c]
+    methods = [m for m in a.methods.split(",") if m]
+    for c in conditions:
+        if c not in ALL_CONDITIONS:
+            ap.error(f"unknown condition {c}")
+    for m in methods:
+        if m not in ALL_METHODS:
+            ap.error(f"unknown method {m}")
+
+    t_start = time.perf_counter()
+    people = scan(a.corpus)
+    probes, gallery = split(people, a.limit_identities, a.seed)
+    names = sorted({n for _, n in probes} | {n for _, n in gallery})
+    nid = {n: i for i, n in enumerate(names)}
+    p_ids = np.array([nid[n] for _, n in probes])
+    g_ids = np.array([nid[n] for _, n in gallery])
+    log(f"corpus {a.corpus}: {len(people)} people; using {len(probes)} probes, "
+        f"{len(gallery)} gallery photos of {len(set(g_ids.tolist()))} identities")
+
+    # probe method: flip embeds probes flipped too; jitter/restore change only the gallery
+    probe_method = {"plain": "plain", "flip": "flip", "restore": "plain", "jitter": "plain"}
+    jobs = set()
+    for m in methods:
+        jobs |= {(p, "clean", probe_method[m]) for p, _ in probes}
+        for c in conditions:
+            gm = "plain" if (m == "restore" and c == "clean") else m
+            jobs |= {(p, c, gm) for p, _ in gallery}
+    if "clean" not in conditions:  # distractor statistics come from the clean gallery
+        jobs |= {(p, "clean", "plain") for p, _ in gallery}
+    jobs = sorted(jobs, key=lambda j: (j[2], j[1], j[0]))
+    t0 = time.perf_counter()
+    E = embed_all(jobs, a.cache_dir, a.workers, label=",".join(methods))
+    t_embed = time.perf_counter() - t0
+
+    results, fallbacks = {}, {}
+    for m in methods:
+        P = np.stack([E[(p, "clean", probe_method[m])][0] for p, _ in probes])
+        pl = [E[(p, "clean", probe_method[m])][1] for p, _ in probes]
+        fallbacks[f"probe/{m}"] = {"upsample2": pl.count(1), "whole_image": pl.count(2), "n": len(pl)}
+        for c in conditions:
+            gm = "plain" if (m == "restore" and c == "clean") else m
+            G = np.stack([E[(p, c, gm)][0] for p, _ in gallery])
+            gl = [E[(p, c, gm)][1] for p, _ in gallery]
+            key = c if m == "plain" else f"{c}/{m}"
+            results[key] = metrics(P, p_ids, G, g_ids)
+            results[key]["method"] = m
+            results[key]["condition"] = c
+            fallbacks[key] = {"upsample2": gl.count(1), "whole_image": gl.count(2), "n": len(gl)}
+
+    # ---- search timing on a padded float32 matrix
+    G_clean = np.stack([E[(p, "clean", "plain")][0] for p, _ in gallery])
+    P_clean = np.stack([E[(p, "clean", "plain")][0] for p, _ in probes])
+    D = make_distractors(G_clean, a.distractors, a.seed)
+    M = np.ascontiguousarray(np.vstack([G_clean, D]).astype(np.float32))
+    m_sq = (M ** 2).sum(1)
+    for q in P_clean[:5]:
+        search_one(M, m_sq, q)
+    ts = []
+    for q in P_clean:
+        t = time.perf_counter()
+        search_one(M, m_sq, q)
+        ts.append((time.perf_counter() - t) * 1e3)
+    search_ms = {"mean": round(float(np.mean(ts)), 3), "p95": pct(ts, 95),
+                 "rows": int(M.shape[0]), "n_queries": len(ts),
+                 "distractors": int(a.distractors),
+                 "distractor_model": "multivariate Gaussian fit to clean gallery "
+                                     "(mean + full covariance), norms resampled from real embeddings"}
+    # rank-1 of the clean probes against the padded matrix (distractors never match)
+    top1 = np.array([search_one(M, m_sq, q, k=1)[0] for q in P_clean])
+    hit = (top1 < len(gallery)) & (g_ids[np.minimum(top1, len(gallery) - 1)] == p_ids)
+    search_ms["rank_1_clean_with_distractors"] = round(100 * float(hit.mean()), 2)
+
+    # ---- end-to-end per query: decode + detect + embed + search, serial, uncached
+    _init_worker()
+    e2e, e2e_embed = [], []
+    sample = [p for p, _ in probes][: a.e2e_samples]
+    if sample:
+        embed_image(sample[0], "clean", "plain")  # warm-up (model load)
+    for path in sample:
+        t = time.perf_counter()
+        q, _ = embed_image(path, "clean", "plain")
+        t1 = time.perf_counter()
+        search_one(M, m_sq, q)
+        t2 = time.perf_counter()
+        e2e.append((t2 - t) * 1e3)
+        e2e_embed.append((t1 - t) * 1e3)
+    end_to_end_ms = {"mean": round(float(np.mean(e2e)), 2) if e2e else None,
+                     "p95": pct(e2e, 95) if e2e else None,
+                     "embed_mean": round(float(np.mean(e2e_embed)), 2) if e2e else None,
+                     "n_queries": len(e2e), "threads": 1}
+
+    timing = {"embed_s": round(t_embed, 1), "total_s": round(time.perf_counter() - t_start, 1),
+              "workers": a.workers, "n_embeddings": len(jobs)}
+    if a.json:
+        out = dict(results)
+        out["search_ms"] = search_ms
+        out["end_to_end_ms"] = end_to_end_ms
+        out["fallbacks"] = fallbacks
+        out["timing"] = timing
+        print(json.dumps(out, indent=1))
+        return
+
+    print(f"faces: {len(probes)} probes, {len(gallery)} gallery photos, "
+          f"{len(set(g_ids.tolist()))} gallery identities  (percent, by identity)")
+    hdr = f"{'condition':<12}{'method':<9}{'rank1':>7}{'rank5':>7}{'rank10':>8}{'TAR@1e-3':>10}{'thr':>8}  fallbacks up2/whole"
+    print(hdr)
+    print("-" * len(hdr))
+    for c in conditions:
+        for m in methods:
+            key = c if m == "plain" else f"{c}/{m}"
+            r, f = results[key], fallbacks[key]
+            print(f"{c:<12}{m:<9}{r['rank_1']:>7.1f}{r['rank_5']:>7.1f}{r['rank_10']:>8.1f}"
+                  f"{r['tar_at_far_1e-3']:>10.1f}{r['threshold']:>8.3f}  {f['upsample2']}/{f['whole_image']} of {f['n']}")
+    for m in methods:
+        f = fallbacks[f"probe/{m}"]
+        print(f"probes ({m}): fallbacks up2/whole {f['upsample2']}/{f['whole_image']} of {f['n']}")
+    print(f"search (exact, numpy float32 {search_ms['rows']}x128, 1 query): "
+          f"mean {search_ms['mean']:.3f} ms, p95 {search_ms['p95']:.3f} ms over {search_ms['n_queries']} probes; "
+          f"clean rank-1 with distractors {search_ms['rank_1_clean_with_distractors']:.1f}%")
+    if e2e:
+        print(f"end to end (decode+detect+embed 250x250 probe + search, 1 process): "
+              f"mean {end_to_end_ms['mean']:.1f} ms, p95 {end_to_end_ms['p95']:.1f} ms over {len(e2e)} probes")
+    print(f"embedding {timing['n_embeddings']} (incl. cached) took {timing['embed_s']}s on "
+          f"{a.workers} workers; total {timing['total_s']}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""The terminal progress bar of `dalil faces index` (sized as ingest's is: tqdm prints nothing at 0 rows)."""
+
+from tqdm import tqdm
+
+from dalil.ingest.progress import _terminal_size
+
+
+class ProgressBar:
+    def __init__(self):
+        self._bar = None
+
+    def __call__(self, event: str, **data):
+        if event == "start":
+            columns, lines = _terminal_size()
+            self._bar = tqdm(total=data["photos"], unit="photo", desc="faces", ncols=columns, nrows=lines, leave=False)
+        elif event == "photo" and self._bar is not None:
+            self._bar.update(1)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()

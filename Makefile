@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 # System packages the browser tests need: Debian's Chromium, and Noto fonts so Arabic is drawn as letters.
-BROWSER_PACKAGES := chromium fonts-noto-core
+BROWSER_PACKAGES := chromium fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0
 
 .PHONY: demo test setup browser
 

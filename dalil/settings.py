@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "dalil.casework",
     "dalil.ingest",
     "dalil.faces",
+    "dalil.exports",
+    "dalil.exchange",
+    "dalil.reports",
 ]
 
 MIDDLEWARE = [

@@ -9,4 +9,6 @@ urlpatterns = [
     path("archive/", include("dalil.archive.urls")),
     path("casework/", include("dalil.casework.urls")),
     path("faces/", include("dalil.faces.urls")),
+    path("exports/", include("dalil.exports.urls")),
+    path("statistics/", include("dalil.reports.urls")),
 ]

@@ -34,7 +34,10 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
 ALL_CONDITIONS = ["clean", "gray", "jpeg10", "down3", "blur2", "blur4",
                   "contrast50", "combined"]
-ALL_METHODS = ["plain", "flip", "restore", "jitter"]
+ALL_METHODS = ["plain", "flip", "restore", "jitter", "probeaug"]
+# probeaug: the clean probe plus degraded copies of it, embedded with the clean face box;
+# an identity's distance is the smallest over the copies (the gallery is embedded as in plain)
+PROBE_VARIANTS = ["pblur2", "pblur4", "plow"]
 CACHE_VERSION = "v1"
 IMG_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 HERE = Path(__file__).resolve().parent
@@ -125,9 +128,30 @@ def _encode(arr, jitters=1):
     return np.asarray(enc, dtype=np.float32), level
 
 
+def probe_variant(im: Image.Image, variant: str):
+    """A degraded copy of a probe and the factor its size changed by."""
+    if variant == "pblur2":
+        return im.filter(ImageFilter.GaussianBlur(2)), 1.0
+    if variant == "pblur4":
+        return im.filter(ImageFilter.GaussianBlur(4)), 1.0
+    if variant == "plow":  # grey, a third of the size, soft: what an old archive print scanned small looks like
+        small = _third(im.convert("L").convert("RGB").filter(ImageFilter.GaussianBlur(1)))
+        return small, small.size[0] / im.size[0]
+    raise ValueError(variant)
+
+
 def embed_image(path: str, condition: str, method: str):
     """Returns (128-d float32, fallback level 0/1/2)."""
     im = Image.open(path).convert("RGB")
+    if method in PROBE_VARIANTS:
+        box, level = _locate(np.asarray(im))
+        copy, f = probe_variant(im, method)
+        arr = np.asarray(copy)
+        h, w = arr.shape[:2]
+        t, r, b, l = box
+        box = (min(h - 1, round(t * f)), min(w - 1, round(r * f)), min(h - 1, round(b * f)), max(0, round(l * f)))
+        enc = _fr.face_encodings(arr, known_face_locations=[box], num_jitters=1)[0]
+        return np.asarray(enc, dtype=np.float32), level
     im = degrade(im, condition)
     if method == "restore" and condition != "clean":
         im = restore(im)
@@ -233,7 +257,10 @@ def identity_distances(P, G, g_ids):
 
 
 def metrics(P, p_ids, G, g_ids, far=1e-3):
-    ID = identity_distances(P, G, g_ids)
+    """P: the probes, or a list of versions of them (an identity's distance is the smallest over them)."""
+    versions = P if isinstance(P, list) else [P]
+    ID = np.minimum.reduce([identity_distances(V, G, g_ids) for V in versions])
+    P = versions[0]
     q = np.arange(len(P))
     genuine = ID[q, p_ids]
     # rank = 1 + number of other identities strictly closer
@@ -243,7 +270,10 @@ def metrics(P, p_ids, G, g_ids, far=1e-3):
     impostor = ID[mask]
     impostor = impostor[np.isfinite(impostor)]
     thr = float(np.quantile(impostor, far))
+    calibration = {f"{t:.2f}": {"tar": round(100 * float((genuine < t).mean()), 2),
+                                 "far": round(float((impostor < t).mean()), 6)} for t in (0.45, 0.5, 0.55, 0.6)}
     return {
+        "calibration": calibration,
         "rank_1": round(100 * float((rank <= 1).mean()), 2),
         "rank_5": round(100 * float((rank <= 5).mean()), 2),
         "rank_10": round(100 * float((rank <= 10).mean()), 2),
@@ -319,12 +349,15 @@ def main(argv=None):
         f"{len(gallery)} gallery photos of {len(set(g_ids.tolist()))} identities")
 
     # probe method: flip embeds probes flipped too; jitter/restore change only the gallery
-    probe_method = {"plain": "plain", "flip": "flip", "restore": "plain", "jitter": "plain"}
+    probe_method = {"plain": "plain", "flip": "flip", "restore": "plain", "jitter": "plain", "probeaug": "plain"}
+    gallery_method = {"probeaug": "plain"}
     jobs = set()
     for m in methods:
         jobs |= {(p, "clean", probe_method[m]) for p, _ in probes}
+        if m == "probeaug":
+            jobs |= {(p, "clean", v) for p, _ in probes for v in PROBE_VARIANTS}
         for c in conditions:
-            gm = "plain" if (m == "restore" and c == "clean") else m
+            gm = "plain" if (m == "restore" and c == "clean") else gallery_method.get(m, m)
             jobs |= {(p, c, gm) for p, _ in gallery}
     if "clean" not in conditions:  # distractor statistics come from the clean gallery
         jobs |= {(p, "clean", "plain") for p, _ in gallery}
@@ -338,12 +371,14 @@ def main(argv=None):
         P = np.stack([E[(p, "clean", probe_method[m])][0] for p, _ in probes])
         pl = [E[(p, "clean", probe_method[m])][1] for p, _ in probes]
         fallbacks[f"probe/{m}"] = {"upsample2": pl.count(1), "whole_image": pl.count(2), "n": len(pl)}
+        variants = [np.stack([E[(p, "clean", v)][0] for p, _ in probes]) for v in PROBE_VARIANTS] \
+            if m == "probeaug" else []
         for c in conditions:
-            gm = "plain" if (m == "restore" and c == "clean") else m
+            gm = "plain" if (m == "restore" and c == "clean") else gallery_method.get(m, m)
             G = np.stack([E[(p, c, gm)][0] for p, _ in gallery])
             gl = [E[(p, c, gm)][1] for p, _ in gallery]
             key = c if m == "plain" else f"{c}/{m}"
-            results[key] = metrics(P, p_ids, G, g_ids)
+            results[key] = metrics([P, *variants], p_ids, G, g_ids)
             results[key]["method"] = m
             results[key]["condition"] = c
             fallbacks[key] = {"upsample2": gl.count(1), "whole_image": gl.count(2), "n": len(gl)}
@@ -415,6 +450,9 @@ def main(argv=None):
     for m in methods:
         f = fallbacks[f"probe/{m}"]
         print(f"probes ({m}): fallbacks up2/whole {f['upsample2']}/{f['whole_image']} of {f['n']}")
+    print("distance thresholds (clean, plain): " + "; ".join(
+        f"< {t}: TAR {v['tar']:.1f}%, FAR {v['far']:.5f}"
+        for t, v in results.get("clean", next(iter(results.values())))["calibration"].items()))
     print(f"search (exact, numpy float32 {search_ms['rows']}x128, 1 query): "
           f"mean {search_ms['mean']:.3f} ms, p95 {search_ms['p95']:.3f} ms over {search_ms['n_queries']} probes; "
           f"clean rank-1 with distractors {search_ms['rank_1_clean_with_distractors']:.1f}%")

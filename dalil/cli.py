@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     django.setup()
+    if argv and not argv[0].startswith("-"):
+        argv[0] = argv[0].replace("-", "_")  # `dalil validate-bag` runs the validate_bag command
     if argv and argv[0] not in _NO_AUTO_MIGRATE:
         _migrate_if_needed()
     execute_from_command_line(["dalil", *argv])

@@ -144,11 +144,15 @@ MAX_DECODE_BYTES = env_int("DALIL_MAX_DECODE_BYTES", 512 * 1024 * 1024)
 MAX_ZIP_ENTRY_BYTES = env_int("DALIL_MAX_ZIP_ENTRY_BYTES", 4 * 1024**3)
 MAX_ZIP_RATIO = env_int("DALIL_MAX_ZIP_RATIO", 200)
 
-# Face search (dalil.faces): ingest also scans new photos for faces when this is on and face_recognition is
-# installed. Off by default: about 0.7 s of CPU per photo with no face (four HOG passes), far slower than ingest.
-FACES_ENABLED = env_bool("DALIL_FACES", False)
+# Face search (dalil.faces): ingest also scans new photos for faces when face_recognition is installed, unless
+# this is off. About 0.2 s of CPU per 8-MP photo with no face, spread over ingest's worker count.
+FACES_ENABLED = env_bool("DALIL_FACES", True)
 FACES_MAX_UPLOAD_BYTES = env_int("DALIL_FACES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 FACES_MAX_UPLOAD_PIXELS = env_int("DALIL_FACES_MAX_UPLOAD_PIXELS", 40_000_000)
+
+# PFIF exchange (dalil.exchange): the domain that prefixes the record ids of reports dalil exports
+# (e.g. "dalil.example.org/person.1f3a…"); empty: the first public name in ALLOWED_HOSTS, else "dalil.local".
+PFIF_DOMAIN = env_str("DALIL_PFIF_DOMAIN", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

@@ -23,6 +23,12 @@ def corpus(name: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def faces_off(settings):
+    """Ingest scans new photos for faces by default (~0.2 s of CPU a photo): off in tests; tests/faces turn it on."""
+    settings.FACES_ENABLED = False
+
+
 @pytest.fixture
 def instance(settings, tmp_path):
     """A fresh instance folder: store, derivatives and keys under tmp_path (the database is the test one)."""
@@ -53,6 +59,7 @@ def cli_env_factory(tmp_path):
     def make() -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DALIL_")}
         env["DALIL_HOME"] = str(tmp_path / f"cli-instance-{len(made)}")
+        env["DALIL_FACES"] = "0"  # as the faces_off fixture: a test that wants faces sets it to 1
         env["PYTHONUNBUFFERED"] = "1"
         if url.startswith("postgres"):
             database = f"dalil_cli_{uuid.uuid4().hex[:10]}"

@@ -67,6 +67,8 @@ ROUTES = {
     "portal:image": Route(GET, EVERYONE, kwargs={"pk": "case", "photo_id": "photo", "level": "=preview"}),
     "portal:claim": Route(BOTH, EVERYONE, kwargs={"pk": "case"}, post={"reason": "الندبة على ساعده"}),
     "portal:ask": Route(BOTH, EVERYONE, post={"note": "أرجو البحث عنه"}),
+    "portal:faces": Route(BOTH, EVERYONE, post={"action": "search"}),
+    "portal:face": Route(GET, EVERYONE, kwargs={"pk": "case", "face_id": "face"}),
     # The archive browser: any staff role.
     "archive:collections": Route(GET, STAFF),
     "archive:collection": Route(GET, STAFF, kwargs={"name": "collection"}),
@@ -106,6 +108,16 @@ ROUTES = {
     # Face search: caseworkers and reviewers (uploads are processed in memory, never kept).
     "faces:search": Route(BOTH, CASEWORK),
     "faces:crop": Route(GET, CASEWORK, kwargs={"face_id": "face"}),
+    # Statistics: every staff role; the public page (aggregates only) everyone; reports: archivists, analysts.
+    "reports:staff": Route(GET, STAFF),
+    "reports:public": Route(GET, EVERYONE),
+    "reports:report": Route(BOTH, {"archivist", "analyst", "admin"}, post={
+        "collection": "collection", "lang": "en", "format": "html", "profile": "prosecutor"}),
+    # Evidence packages: archivists (and admins) only; originals leave the archive.
+    "exports:jobs": Route(GET, {"archivist", "admin"}),
+    "exports:create": Route(POST, {"archivist", "admin"}, post={"case": "case", "profile": "prosecutor",
+                                                                "recipient": "مكتب المدعي العام"}),
+    "exports:download": Route(GET, {"archivist", "admin"}, kwargs={"pk": "export_job"}),
 }
 
 
@@ -186,6 +198,11 @@ class World:
         self.identification = identification.pk
         self.search_request = SearchRequest.objects.create(report=report, note="ابحثوا عنه").pk
         self.face = _face(first).pk
+        from dalil.evidence.seals import seal  # an evidence package needs a sealed collection
+        from dalil.exports import bags, scope
+
+        seal(self.collection, "pytest")
+        self.export_job = bags.export_bag(scope.for_case(self.case), "prosecutor", "pytest").pk
 
     def value(self, name):
         return name[1:] if str(name).startswith("=") else getattr(self, name) if hasattr(self, name) else name

@@ -23,6 +23,10 @@ class AuditEvent(AppendOnlyModel):
         IDENTIFICATION = "identification", "moved an identification"
         LINK_REVOKED = "link_revoked", "revoked a follow-up link"
         MESSAGE_SENT = "message_sent", "sent a message to a family"
+        DATA_IMPORTED = "data_imported", "imported records"
+        DATA_EXPORTED = "data_exported", "exported records"
+        DOWNLOADED_EXPORT = "downloaded_export", "downloaded an evidence package"
+        EXPORTED_CONTACT = "exported_contact", "exported contact details in a package"
 
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.CharField(max_length=200, help_text="A username, or 'family:<report reference>'.")

@@ -35,11 +35,13 @@ def sha256_of(path: Path) -> tuple[str, int]:
 
 
 @contextmanager
-def export_job(kind: str, profile: str, actor: str, scope: dict, output: Path, recipient: str = ""):
+def export_job(kind: str, profile: str, actor: str, scope: dict, output: Path | str, recipient: str = ""):
     """Create the job row, yield it, then record the output's hash and an `exported` custody row.
 
     The body writes `output` (a file or a directory) and may fill `job.summary`, and list the
     exported originals' SHA-256 in `job.exported_items` (each gets its own custody row).
+    A body that names its output only once the job exists (a folder named by the job's id) passes
+    output="" and sets and saves `job.output` itself before writing.
     On an exception the job is marked failed, the half-written output removed, and the error re-raised.
     """
     profiles.get(profile)  # refuse an unknown profile before anything is written
@@ -49,17 +51,19 @@ def export_job(kind: str, profile: str, actor: str, scope: dict, output: Path, r
     try:
         yield job
     except BaseException as exc:
-        output = Path(output)
-        if output.is_dir():
-            shutil.rmtree(output, ignore_errors=True)
-        elif output.exists():
-            output.unlink()
+        if job.output:  # never Path(""), which is the working directory
+            written = Path(job.output)
+            if written.is_dir():
+                shutil.rmtree(written, ignore_errors=True)
+            elif written.exists():
+                written.unlink()
         job.status, job.error, job.finished_at = ExportJob.Status.FAILED, str(exc) or type(exc).__name__, timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
         raise
-    job.output_sha256, job.output_size = sha256_of(Path(output))
+    if job.output:
+        job.output_sha256, job.output_size = sha256_of(Path(job.output))
     job.status, job.finished_at = ExportJob.Status.DONE, timezone.now()
-    job.save(update_fields=["status", "finished_at", "output_sha256", "output_size", "summary"])
+    job.save(update_fields=["status", "finished_at", "output", "output_sha256", "output_size", "summary"])
     details = {"job": job.pk, "kind": kind, "profile": profile, "scope": scope, "recipient": recipient,
                "output_sha256": job.output_sha256, "output_size": job.output_size}
     events = [custody.Event(CustodyEvent.Action.EXPORTED, actor=actor, collection=scope.get("collection", ""),

@@ -48,14 +48,18 @@ def _decode(data: bytes, name: str, max_pixels: int) -> np.ndarray:
 
 def original_rgb(sha256: str) -> np.ndarray:
     """An archive original, decoded upright; its bytes must still hash to its name."""
-    limit = settings.MAX_DECODE_BYTES
-    with originals().open(sha256) as stream:
-        data = stream.read(limit + 1)
-    if len(data) > limit:
+    return read_original(originals(), sha256, settings.MAX_DECODE_BYTES, settings.MAX_IMAGE_PIXELS)
+
+
+def read_original(store, sha256: str, max_bytes: int, max_pixels: int) -> np.ndarray:
+    """`original_rgb` without settings, for worker processes."""
+    with store.open(sha256) as stream:
+        data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
         raise PictureRefused(f"original {sha256[:12]}: larger than DALIL_MAX_DECODE_BYTES")
     if hashlib.sha256(data).hexdigest() != sha256:
         raise PictureRefused(f"original {sha256[:12]}: its bytes no longer match its hash; run `dalil verify`")
-    return _decode(data, f"original {sha256[:12]}", settings.MAX_IMAGE_PIXELS)
+    return _decode(data, f"original {sha256[:12]}", max_pixels)
 
 
 def upload_rgb(data: bytes, name: str) -> np.ndarray:

@@ -2,23 +2,35 @@
 
 Resumable: each photo's faces and its FaceScan are written in one transaction,
 so a killed run leaves whole photos behind and the next run scans the rest.
+Photos are scanned in worker processes (`dalil.faces.scan`, one per CPU by
+default); only this process writes to the database. When faces were added,
+`faces_indexed` is sent, so that reports with a photo get their candidates
+refreshed (dalil.identification listens).
 """
 
 import logging
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
 
-import numpy as np
+import django.dispatch
 from django.db import transaction
 
 from dalil.archive.models import Photo
-from dalil.evidence.store import StoreError, derivatives
-from dalil.faces.backend import FaceBackend, default_backend
-from dalil.faces.images import PictureRefused, crop_jpeg, original_rgb
+from dalil.faces.backend import FaceBackend
 from dalil.faces.models import Face, FaceScan, vector_to_bytes
+from dalil.faces.scan import ScanConfig, Scanned, scan_photo, worker_init
 
 log = logging.getLogger("dalil.faces")
+
+# Sent after a run that stored new faces: summary=StageSummary.
+faces_indexed = django.dispatch.Signal()
+
+# Below this many photos a pool costs more than it saves (each worker loads dlib's models, ~1 s).
+POOL_MIN_PHOTOS = 24
 
 
 @dataclass
@@ -46,7 +58,11 @@ def photos_in(collection: str | None = None):
 
 
 def index_faces(collection: str | None = None, backend: FaceBackend | None = None,
-                progress: Callable | None = None) -> StageSummary:
+                progress: Callable | None = None, workers: int = 0) -> StageSummary:
+    """Scan the photos (of `collection`, or all) with no FaceScan yet. `workers`: 0 for one per CPU.
+
+    An explicit `backend` (tests: FakeBackend) is run in this process.
+    """
     started = time.monotonic()
     summary = StageSummary(collection=collection or "")
     photos = photos_in(collection)
@@ -55,44 +71,58 @@ def index_faces(collection: str | None = None, backend: FaceBackend | None = Non
     summary.already_scanned = photos.filter(face_scan__isnull=False).distinct().count()
     if progress:
         progress("start", photos=len(todo))
-    if todo and backend is None:
-        backend = default_backend()
-    store = derivatives()
-    for pk, sha in todo:
-        try:
-            found, note, crops = _scan(backend, sha, store)
-        except (PictureRefused, StoreError) as exc:
-            found, note, crops = [], str(exc)[:300], []
+    backend_name = backend.name if backend is not None else "dlib"
+    for scanned in _scanned(todo, ScanConfig.from_settings(), backend, workers):
+        if _record(scanned, backend_name):
+            summary.scanned += 1
+            summary.faces += len(scanned.faces)
+            if scanned.faces:
+                summary.with_faces += 1
+            elif not scanned.note:
+                summary.without_faces += 1
+        if scanned.note:
             summary.failed += 1
             if len(summary.problems) < 5:
-                summary.problems.append(note)
-            log.warning("faces: photo %s not scanned: %s", pk, note)
-        with transaction.atomic():
-            if FaceScan.objects.filter(photo_id=pk).exists():  # another run got there first
-                continue
-            Face.objects.bulk_create([
-                Face(photo_id=pk, top=f.box[0], right=f.box[1], bottom=f.box[2], left=f.box[3],
-                     landmarks=f.landmarks, embedding=vector_to_bytes(f.embedding), crop_sha256=crop,
-                     detector=f.detector)
-                for f, crop in zip(found, crops)])
-            FaceScan.objects.create(photo_id=pk, faces=len(found), note=note, backend=backend.name)
-        summary.scanned += 1
-        summary.faces += len(found)
-        if found:
-            summary.with_faces += 1
-        elif not note:
-            summary.without_faces += 1
+                summary.problems.append(scanned.note)
+            log.warning("faces: photo %s not scanned: %s", scanned.photo_id, scanned.note)
         if progress:
-            progress("photo", faces=len(found))
+            progress("photo", faces=len(scanned.faces))
     summary.seconds = round(time.monotonic() - started, 3)
+    if summary.faces:
+        faces_indexed.send(sender=index_faces, summary=summary)
     return summary
 
 
-def _scan(backend: FaceBackend, sha: str, store):
-    rgb = original_rgb(sha)
-    found = backend.detect_and_embed(rgb)
-    crops = []
-    for face in found:
-        turned = np.rot90(rgb, face.turns) if face.turns else rgb
-        crops.append(store.put_bytes(crop_jpeg(turned, face.box)))
-    return found, "", crops
+def _scanned(todo, config: ScanConfig, backend: FaceBackend | None, workers: int):
+    """Scanned photos in completion order: in worker processes, or here for a few photos or a given backend."""
+    workers = workers if workers > 0 else (os.cpu_count() or 1)
+    if backend is not None or workers <= 1 or len(todo) < POOL_MIN_PHOTOS:
+        for pk, sha in todo:
+            yield scan_photo(pk, sha, config, backend)
+        return
+    # spawn, as ingest does: a forked child must never inherit the parent's database handle.
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=worker_init) as pool:
+        running = set()
+        for pk, sha in todo:
+            running.add(pool.submit(scan_photo, pk, sha, config))
+            if len(running) >= workers * 4:
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+        for future in list(running):
+            yield future.result()
+
+
+def _record(scanned: Scanned, backend_name: str) -> bool:
+    """The photo's faces and its FaceScan in one transaction; False if another run recorded it first."""
+    with transaction.atomic():
+        if FaceScan.objects.filter(photo_id=scanned.photo_id).exists():
+            return False
+        Face.objects.bulk_create([
+            Face(photo_id=scanned.photo_id, top=f.box[0], right=f.box[1], bottom=f.box[2], left=f.box[3],
+                 landmarks=f.landmarks, embedding=vector_to_bytes(f.embedding), crop_sha256=crop,
+                 detector=f.detector)
+            for f, crop in zip(scanned.faces, scanned.crops)])
+        FaceScan.objects.create(photo_id=scanned.photo_id, faces=len(scanned.faces), note=scanned.note,
+                                backend=backend_name)
+    return True

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class IdentificationConfig(AppConfig):
     name = "dalil.identification"
     verbose_name = "Identification: missing-person reports, claims, matching and review"
+
+    def ready(self):
+        from dalil.faces.stage import faces_indexed
+        from dalil.identification.faces import refresh_all
+
+        faces_indexed.connect(refresh_all, dispatch_uid="identification.refresh_face_candidates")

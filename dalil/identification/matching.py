@@ -17,7 +17,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_noop as _
 
 from dalil.archive.models import BodyCase
-from dalil.identification.models import Claim, Identification, MissingPersonReport
+from dalil.identification.models import Claim, FaceCandidate, Identification, MissingPersonReport
 from dalil.lib.arabic import normalize_arabic, normalize_number
 
 # How much each finding moves the score. A date before the arrest or a different
@@ -79,13 +79,22 @@ class Candidate:
         return [r.code for r in self.reasons]
 
 
-def face_similarity(report: MissingPersonReport, case: BodyCase) -> float | None:
-    """Similarity (0..1) of the family's photo to the case's faces (dalil.faces); None without a usable photo,
-    without face search installed, or when the case has no face near enough (distance 0.6 or more)."""
-    from dalil.faces.matching import similarities_for_report
+_LOOK_UP = object()
 
-    found = similarities_for_report(report)
-    return None if found is None else found.get(case.pk)
+
+def face_distance(report: MissingPersonReport, case: BodyCase) -> float | None:
+    """The stored face distance of the family's photo to the case (dalil.identification.faces), or None."""
+    row = FaceCandidate.objects.filter(report=report, case=case).values_list("distance", flat=True).first()
+    return row
+
+
+def face_similarity(report: MissingPersonReport, case: BodyCase) -> float | None:
+    """Similarity (0..1) of the family's photo to the case's faces; None without a kept photo searched, or when
+    the case has no face near enough (distance 0.6 or more)."""
+    from dalil.faces.index import WEAK, similarity
+
+    distance = face_distance(report, case)
+    return None if distance is None or distance >= WEAK else similarity(distance)
 
 
 # --- text helpers ---------------------------------------------------------------------------------
@@ -158,8 +167,9 @@ def age_at(report: MissingPersonReport, when: date | None) -> tuple[int, int] | 
 
 # --- scoring one pair -----------------------------------------------------------------------------
 
-def score(report: MissingPersonReport, case: BodyCase, claimed: bool = False) -> Candidate:
-    """Score one pair. `claimed`: the report's family claimed this case."""
+def score(report: MissingPersonReport, case: BodyCase, claimed: bool = False, distance=_LOOK_UP) -> Candidate:
+    """Score one pair. `claimed`: the report's family claimed this case. `distance`: the stored face distance
+    (None for none), looked up when not given."""
     found = Candidate(report=report, case=case)
 
     def add(code: str, message: str, params: dict | None = None, weight: float | None = None) -> None:
@@ -219,9 +229,16 @@ def score(report: MissingPersonReport, case: BodyCase, claimed: bool = False) ->
         add("category", _("Recorded as: %(category)s."), {"category": gettext_lazy(case.get_category_display())},
             weight=0.0)
 
-    found.face_similarity = face_similarity(report, case)
-    if found.face_similarity is not None:
-        add("face", _("Face similarity %(percent)d%%."), {"percent": round(found.face_similarity * 100)},
+    if distance is _LOOK_UP:
+        distance = face_distance(report, case)
+    from dalil.faces.index import SIMILAR, VERY_SIMILAR, WEAK, similarity
+
+    if distance is not None and distance < WEAK:
+        found.face_similarity = similarity(distance)
+        message = (_("Face very similar to the family's photo (distance %(distance)s).") if distance < VERY_SIMILAR
+                   else _("Face similar to the family's photo (distance %(distance)s).") if distance < SIMILAR
+                   else _("Face weakly similar to the family's photo (distance %(distance)s)."))
+        add("face", message, {"distance": _ltr(f"{distance:.2f}")},
             weight=round(WEIGHT["face"] * found.face_similarity, 2))
 
     found.score = round(sum(r.weight for r in found.reasons), 2)
@@ -246,7 +263,8 @@ def candidates_for_report(report: MissingPersonReport, limit: int | None = 50, c
     taken = Identification.objects.filter(state=Identification.State.CONFIRMED).exclude(report=report)
     cases = cases.exclude(pk__in=taken.values("case_id"))
     claimed = set(Claim.objects.filter(report=report).values_list("case_id", flat=True))
-    found = [score(report, case, claimed=case.pk in claimed) for case in cases]
+    faces = dict(FaceCandidate.objects.filter(report=report).values_list("case_id", "distance"))
+    found = [score(report, case, claimed=case.pk in claimed, distance=faces.get(case.pk)) for case in cases]
     found.sort(key=lambda c: _rank(c, c.case.pk))
     return found[:limit] if limit else found
 
@@ -260,6 +278,7 @@ def reports_for_case(case: BodyCase, limit: int | None = 50, reports=None) -> li
     taken = Identification.objects.filter(state=Identification.State.CONFIRMED).exclude(case=case)
     reports = reports.exclude(pk__in=taken.values("report_id"))
     claimed = set(Claim.objects.filter(case=case).values_list("report_id", flat=True))
-    found = [score(report, case, claimed=report.pk in claimed) for report in reports]
+    faces = dict(FaceCandidate.objects.filter(case=case).values_list("report_id", "distance"))
+    found = [score(report, case, claimed=report.pk in claimed, distance=faces.get(report.pk)) for report in reports]
     found.sort(key=lambda c: (c.ruled_out, -c.score, c.report.pk))
     return found[:limit] if limit else found

@@ -212,3 +212,39 @@ class IdentificationStep(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class ReportFaceSearch(models.Model):
+    """The face search of a report's photo (dalil.faces): when it ran, and whether a face was found.
+
+    Made when a report with a photo kept by consent is submitted, and brought up
+    to date after each run of the faces stage (ingest, `dalil faces index`). The
+    photo's embedding is kept beside it so that a refresh only searches again;
+    it is deleted with the report, as the photo is.
+    """
+
+    class Status(models.TextChoices):
+        DONE = "done", "searched"
+        NO_FACE = "no_face", "no face found in the photo"
+        REFUSED = "refused", "the photo could not be read"
+
+    report = models.OneToOneField(MissingPersonReport, on_delete=models.CASCADE, related_name="face_search")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    note = models.CharField(max_length=300, blank=True)
+    embedding = models.BinaryField(blank=True, default=b"", help_text="128 float32 of the photo's largest face.")
+    photo_digest = models.CharField(max_length=64, help_text="SHA-256 of the encrypted photo searched.")
+    computed_at = models.DateTimeField(auto_now=True)
+
+
+class FaceCandidate(models.Model):
+    """A body case whose faces are near a report's photo: its fused distance and the nearest face."""
+
+    report = models.ForeignKey(MissingPersonReport, on_delete=models.CASCADE, related_name="face_candidates")
+    case = models.ForeignKey(BodyCase, on_delete=models.CASCADE, related_name="face_candidates")
+    distance = models.FloatField()
+    face = models.ForeignKey("faces.Face", on_delete=models.SET_NULL, null=True, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["report", "rank"]
+        constraints = [models.UniqueConstraint(fields=["report", "case"], name="one_face_candidate_per_pair")]

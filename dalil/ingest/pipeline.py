@@ -58,7 +58,7 @@ class Summary:
     duplicates: int = 0  # exact: bytes already in the store
     near_duplicates: int = 0  # new pairs linked for review
     cases: int = 0  # new body cases grouped from the photos
-    faces: int = 0  # faces found in new photos (when face search is installed and DALIL_FACES is on)
+    faces: int = 0  # faces found in new photos (when face search is installed, unless DALIL_FACES=0)
     quarantined: int = 0
     quarantined_total: int = 0  # in this source, over all runs
     bytes: int = 0
@@ -122,8 +122,8 @@ def ingest(source: str | Path, options: Options, progress: Callable | None = Non
             pending, last_flush = [], time.monotonic()
     record_batch(pending, acquisition, options, pattern, sidecar, summary)
     summary.near_duplicates = near_duplicates.link_unchecked()
-    summary.faces = _scan_faces(options)
     summary.cases = grouping.group_photos(options.collection, actor=options.actor or "ingest").cases_created
+    summary.faces = _scan_faces(options)  # after grouping: reports' face candidates are refreshed per case
 
     summary.quarantined_total = acquisition.sightings.filter(outcome=Sighting.Outcome.QUARANTINED).count()
     summary.seconds = round(time.monotonic() - started, 3)
@@ -133,7 +133,7 @@ def ingest(source: str | Path, options: Options, progress: Callable | None = Non
 
 
 def _scan_faces(options: Options) -> int:
-    """Scan the photos not scanned yet for faces, when face search is installed and turned on."""
+    """Scan the photos not scanned yet for faces, when face search is installed and not turned off."""
     from django.conf import settings
 
     from dalil.faces import backend
@@ -142,7 +142,7 @@ def _scan_faces(options: Options) -> int:
         return 0
     from dalil.faces.stage import index_faces
 
-    return index_faces().faces
+    return index_faces(workers=_workers(options)).faces
 
 
 def _run(todo, config: Config, options: Options, sidecar_path: str | None):

@@ -15,6 +15,8 @@ urlpatterns = [
     path("case/<int:pk>/reveal/", views.reveal, name="reveal"),
     path("case/<int:pk>/warning/", views.warning, name="warning"),
     path("case/<int:pk>/image/<int:photo_id>/<str:level>.jpg", views.image, name="image"),
+    path("case/<int:pk>/face/<int:face_id>.jpg", views.face, name="face"),
     path("case/<int:pk>/claim/", views.claim, name="claim"),
+    path("faces/", views.faces, name="faces"),
     path("ask/", views.ask, name="ask"),
 ]

@@ -117,7 +117,7 @@ def server(tmp_path_factory):
     require_browser()
     home = tmp_path_factory.mktemp("browser-instance")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DALIL_")}
-    env.update(DALIL_HOME=str(home), DALIL_STORE_FSYNC="0", PYTHONUNBUFFERED="1")
+    env.update(DALIL_HOME=str(home), DALIL_STORE_FSYNC="0", DALIL_FACES="0", PYTHONUNBUFFERED="1")
     url = os.environ.get("DALIL_DATABASE_URL", "")
     database = None
     if url.startswith("postgres"):  # a fresh database, as tests/conftest.py's cli_env_factory makes them

@@ -16,8 +16,10 @@ from dalil.faces.images import PictureRefused, upload_rgb
 from dalil.faces.index import MatrixIndex, search_cases
 from dalil.faces.models import Face, FaceScan
 from dalil.faces.stage import index_faces
-from dalil.identification.matching import face_similarity
-from dalil.identification.models import MissingPersonReport
+from dalil.audit.models import AuditEvent
+from dalil.identification.faces import refresh_report
+from dalil.identification.matching import candidates_for_report, face_similarity
+from dalil.identification.models import FaceCandidate, MissingPersonReport, ReportFaceSearch
 from tests.conftest import corpus
 from tests.faces.conftest import require_face_recognition
 from tests.ingest.helpers import jpeg_bytes, run, write
@@ -106,6 +108,7 @@ def test_it_adds_a_face_reason_to_a_report_with_a_photo(gallery):
     report = MissingPersonReport(followup_digest="x" * 64, first_name_ar="سامر", photo_consent=True)
     report.set_private(name="أم سامر", photo=_photo("Jennifer_Aniston", 1).read_bytes())
     report.save()
+    refresh_report(report)
     assert face_similarity(report, BodyCase.objects.get(pk=gallery["1004"])) > 0.3
 
 
@@ -147,3 +150,127 @@ def test_it_searches_the_matrix_exactly_and_fuses_probes(tmp_path, settings, ins
     assert index.search([faces[1].vector], k=1)[0][0] == (faces[1].pk, pytest.approx(0, abs=1e-3))
     matches = search_cases([faces[0].vector, faces[0].vector], index=index, shown_only=False)
     assert matches[0].case_id == faces[0].photo.case_id and matches[0].probes_matched == 2
+
+
+# --- reports' face candidates, and the family's photo search through their report -------------------------
+
+def _family_report(client, photo: bytes | None, consent: bool = True) -> MissingPersonReport:
+    """A report filed on the portal as a family files it (with a photo of their relative, if given)."""
+    data = {"first_name_ar": "سامر", "reporter_name": "أم سامر", "photo_consent": "on" if consent else ""}
+    if photo is not None:
+        data["photo"] = io.BytesIO(photo)
+        data["photo"].name = "samer.jpg"
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse("portal:report"), data)
+    assert response.status_code == 200, response.content.decode()[:2000]
+    return MissingPersonReport.objects.order_by("-pk").first()
+
+
+def _with_exif(path) -> bytes:
+    image = Image.open(path)
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMaker"
+    exif[0xA431] = "SERIAL-12345"  # BodySerialNumber
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes(), comment=b"taken at home")
+    return out.getvalue()
+
+
+def test_it_computes_a_reports_face_candidates_when_it_is_filed(gallery, client):
+    report = _family_report(client, _photo("Jennifer_Aniston", 1).read_bytes())
+    rows = list(FaceCandidate.objects.filter(report=report).order_by("rank"))
+    assert rows and gallery["1004"] in [r.case_id for r in rows[:10]]
+    assert ReportFaceSearch.objects.get(report=report).status == "done"
+    found = candidates_for_report(report)
+    reason = next(r for c in found if c.case.pk == gallery["1004"] for r in c.reasons if r.code == "face")
+    assert "similar to the family's photo" in reason.text
+
+
+def test_it_refreshes_candidates_when_new_photos_are_ingested(gallery, client, tmp_path):
+    report = _family_report(client, _photo("Hugo_Chavez", 1).read_bytes())
+    assert not FaceCandidate.objects.filter(report=report, distance__lt=0.5).exists()
+    src = tmp_path / "more"
+    for seq in (2, 3):
+        target = src / f"branch-215/exam-1005/1005_{seq:02d}.jpg"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_photo("Hugo_Chavez", seq), target)
+    assert run(src, collection="faces", pattern=PATTERN).faces == 2
+    case = Photo.objects.filter(exam_no="1005").first().case_id
+    assert FaceCandidate.objects.get(report=report, rank=1).case_id == case
+
+
+def test_a_family_searches_with_the_photo_of_their_report_and_sees_words_then_the_face_only(gallery, client):
+    report = _family_report(client, _photo("Vladimir_Putin", 1).read_bytes())
+    page = client.get(reverse("portal:faces")).content.decode()
+    assert "Show the cases with a similar face" in page and "<img" not in page
+    response = client.post(reverse("portal:faces"), {"action": "search"}, follow=True)
+    results = response.context["results"]
+    assert gallery["1003"] in [row["case"].pk for row in results[:10]]
+    assert AuditEvent.objects.filter(action="face_search", actor=f"family:{report.reference}").exists()
+    assert "<img" not in response.content.decode()  # words only
+    case = gallery["1003"]
+    face = Face.objects.filter(photo__case_id=case).first()
+    crop_url = reverse("portal:face", args=[case, face.pk])
+    assert client.get(crop_url).status_code == 302  # not before the family chose the face step
+    client.post(reverse("portal:reveal", args=[case]), {"level": "face"})
+    assert crop_url in client.get(reverse("portal:case", args=[case])).content.decode()
+    served = client.get(crop_url)
+    assert served.status_code == 200 and served["Cache-Control"] == "private, no-store"
+    data = b"".join(served.streaming_content)
+    image = Image.open(io.BytesIO(data))
+    assert not image.getexif() and not {"exif", "icc_profile", "xmp", "XML:com.adobe.xmp", "comment"} & set(image.info)
+    assert b"Exif" not in data and b"http://ns.adobe.com/xap" not in data and b"ICC_PROFILE" not in data
+    assert AuditEvent.objects.filter(action="revealed_face", target=f"case:{case}").exists()
+
+
+def test_a_family_without_a_kept_photo_searches_once_and_nothing_is_kept(gallery, client):
+    report = _family_report(client, None)
+    response = client.post(reverse("portal:faces"), {"photo": io.BytesIO(_with_exif(_photo("Tony_Blair", 1)))})
+    assert gallery["1002"] in [row["case"].pk for row in response.context["results"][:10]]
+    report.refresh_from_db()
+    assert not report.photo_encrypted and not FaceCandidate.objects.filter(report=report).exists()
+
+
+def test_a_family_may_keep_the_photo_and_it_is_kept_without_metadata(gallery, client):
+    report = _family_report(client, None)
+    upload = io.BytesIO(_with_exif(_photo("Colin_Powell", 1)))
+    response = client.post(reverse("portal:faces"), {"photo": upload, "keep": "on"}, follow=True)
+    assert gallery["1001"] in [row["case"].pk for row in response.context["results"][:10]]
+    report.refresh_from_db()
+    kept = report.photo
+    assert report.photo_consent and b"SERIAL-12345" not in kept and b"taken at home" not in kept
+    assert not Image.open(io.BytesIO(kept)).getexif()
+
+
+@pytest.mark.parametrize("upload, message", [
+    ("abstract", "could not find a face"),
+    ("bomb", "too large (more than 40 megapixels)"),
+    ("pdf", "not a photo we can read"),
+])
+def test_the_family_search_refuses_a_photo_with_no_face_a_bomb_and_a_non_image(gallery, client, upload, message):
+    _family_report(client, None)
+    data = {"abstract": _abstract_png(), "bomb": _bomb_png(), "pdf": b"%PDF-1.4\n" + bytes(2000)}[upload]
+    response = client.post(reverse("portal:faces"), {"photo": io.BytesIO(data)})
+    assert response.status_code == 200 and response.context["results"] is None
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize("upload, message", [
+    ("bomb", "decompression bomb"),
+    ("pdf", "not a photo"),
+])
+def test_the_cli_and_staff_search_refuse_a_bomb_and_a_non_image(gallery, staff, tmp_path, upload, message):
+    data = {"bomb": _bomb_png(), "pdf": b"%PDF-1.4\n" + bytes(2000)}[upload]
+    path = write(tmp_path / f"{upload}.png", data)
+    with pytest.raises(CommandError, match=message):
+        call_command("faces", "search", str(path))
+    with open(path, "rb") as probe:
+        response = staff("caseworker").post(reverse("faces:search"), {"photos": [probe]})
+    assert response.context["matches"] is None and message in " ".join(response.context["errors"])
+
+
+def _bomb_png() -> bytes:
+    """A small file that declares 50,000 x 50,000 pixels: refused before a pixel is decoded."""
+    out = io.BytesIO()
+    Image.new("1", (50_000, 50_000)).save(out, "PNG", optimize=True)
+    return out.getvalue()

@@ -3,7 +3,6 @@
 import pytest
 
 from dalil.archive.models import Photo
-from dalil.identification import matching
 from dalil.identification.matching import branch_key, candidates_for_report, mark_words, reports_for_case
 from dalil.identification.models import Claim, Identification
 from tests.identification.personas import D, make_case, make_report
@@ -99,12 +98,16 @@ def test_it_uses_the_first_photo_date_when_the_case_has_no_date(report, instance
     assert found.ruled_out and "2011-01-01" in found.reasons[0].text
 
 
-def test_it_keeps_an_empty_slot_for_face_similarity(report, good_case, monkeypatch):
+def test_it_adds_the_stored_face_distance_as_a_reason_in_words(report, good_case):
+    from dalil.identification.models import FaceCandidate
+
     found = candidates_for_report(report)[0]
     assert found.face_similarity is None and "face" not in found.codes
-    monkeypatch.setattr(matching, "face_similarity", lambda r, c: 0.5)
+    FaceCandidate.objects.create(report=report, case=good_case, distance=0.42, rank=1)
     found = candidates_for_report(report)[0]
-    assert found.face_similarity == 0.5 and "face" in found.codes
+    reason = next(r for r in found.reasons if r.code == "face")
+    assert found.face_similarity == 0.733 and "very similar" in reason.text and "0.42" in reason.text
+    assert reports_for_case(good_case)[0].face_similarity == 0.733
 
 
 def test_it_ranks_the_same_way_every_time(report):

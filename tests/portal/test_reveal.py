@@ -62,12 +62,12 @@ def test_it_audits_each_reveal_level_once(family, archive):
     assert {e.actor for e in events} == {"anonymous"}
 
 
-def test_it_says_plainly_that_no_face_crop_exists_yet(family, archive, settings):
+def test_it_says_plainly_when_no_face_was_found_in_a_case(family, archive, settings):
     case = archive["custody"]
     family.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     family.post(f"/case/{case.pk}/reveal/", {"level": "face"})
     page = family.get(f"/case/{case.pk}/").content.decode()
-    assert "face-only picture is not available yet" in page
+    assert "No face could be found in the photographs of this case" in page
     assert f"/case/{case.pk}/warning/" in page and "/ask/" in page
 
 

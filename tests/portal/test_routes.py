@@ -24,6 +24,8 @@ ROUTES = {
     "image": ({"GET"}, "/case/{case}/image/{photo}/preview.jpg"),
     "claim": ({"GET", "POST"}, "/case/{case}/claim/"),
     "ask": ({"GET", "POST"}, "/ask/"),
+    "face": ({"GET"}, "/case/{case}/face/{face}.jpg"),
+    "faces": ({"GET", "POST"}, "/faces/"),
 }
 
 
@@ -42,11 +44,11 @@ def _portal_names(resolver):
 def test_it_needs_no_account_and_refuses_other_methods(archive):
     _, _, token = file_report(Client())
     case = archive["custody"]
-    values = {"token": token, "case": case.pk, "photo": case.photos.first().pk}
+    values = {"token": token, "case": case.pk, "photo": case.photos.first().pk, "face": 1}
     for name, (methods, template) in ROUTES.items():
         url = template.format(**values)
         client = Client()
-        if "GET" in methods and name != "image":
+        if "GET" in methods and name not in ("image", "face"):  # pictures: only after a step of the reveal
             response = client.get(url)
             assert response.status_code == 200, name
             assert response["Referrer-Policy"] == "no-referrer", name
@@ -59,5 +61,5 @@ def test_it_checks_csrf_on_every_post(archive):
     case = archive["custody"]
     for name, (methods, template) in ROUTES.items():
         if "POST" in methods:
-            url = template.format(token="x", case=case.pk, photo=0)
+            url = template.format(token="x", case=case.pk, photo=0, face=0)
             assert Client(enforce_csrf_checks=True).post(url, {}).status_code == 403, name

@@ -1,9 +1,10 @@
 """Searching the archive safely, a case in words, and the step-by-step reveal of its pictures.
 
 Nothing graphic appears unless the family chooses it, one step at a time, each
-step a POST after a plain warning: (1) blurred previews, (2) a face-only crop
-(none exist yet), (3) after a full warning screen, the metadata-free
-thumbnail. Never the original: it carries EXIF such as the camera serial.
+step a POST after a plain warning: (1) blurred previews, (2) the face-only
+crops the faces stage made (re-encoded from pixels: no metadata), (3) after a
+full warning screen, the metadata-free thumbnail. Never the original: it
+carries EXIF such as the camera serial.
 """
 
 from django.core.paginator import Paginator
@@ -86,8 +87,17 @@ def case(request, pk):
         "case": body,
         "level": level,
         "pictures": _pictures(body, level),
+        "faces": _faces(body) if level in ("face", "photo") else [],
         "photo_count": body.photos.count(),
     })
+
+
+def _faces(case) -> list:
+    """The face crops of a case's photos, largest first (the faces stage made them; there may be none)."""
+    from dalil.faces.models import Face
+
+    faces = Face.objects.filter(photo__case=case).exclude(crop_sha256="").only("pk", "top", "right", "bottom", "left")
+    return sorted(faces, key=lambda f: (-(f.bottom - f.top) * (f.right - f.left), f.pk))[:12]
 
 
 @portal_page
@@ -131,6 +141,31 @@ def image(request, pk, photo_id, level):
         raise Http404("no picture")
     try:
         stream = derivatives().open(sha)
+    except StoreError:
+        raise Http404("the picture is missing") from None
+    response = FileResponse(stream, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@portal_page
+@require_safe
+def face(request, pk, face_id):
+    """A face crop of the case, once the family chose the face step (or the photographs) for it."""
+    from dalil.faces.models import Face
+
+    body = get_case_for_family(request, pk)
+    if current_level(request, body) not in ("face", "photo"):
+        return redirect(reverse("portal:case", args=[body.pk]) + "#pictures")  # choose the step first
+    try:
+        found = Face.objects.get(pk=int(face_id), photo__case=body)
+    except (Face.DoesNotExist, TypeError, ValueError):
+        raise Http404("no such face") from None
+    if not found.crop_sha256:
+        raise Http404("no picture")
+    try:
+        stream = derivatives().open(found.crop_sha256)
     except StoreError:
         raise Http404("the picture is missing") from None
     response = FileResponse(stream, content_type="image/jpeg")

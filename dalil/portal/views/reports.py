@@ -1,5 +1,7 @@
 """Reporting a missing relative, and "let a caseworker search for me"."""
 
+import logging
+
 from django.db import transaction
 from django.shortcuts import render
 from django.urls import reverse
@@ -32,6 +34,7 @@ def _file(request, form, ask_note: str | None = None) -> dict:
         if form.cleaned_data.get("wants_caseworker_search") or ask_note is not None:
             _ask(request, report, ask_note or "", actor)
     act_for(request, report, token)
+    _search_faces(report)
     return {
         "report": report,
         "link": request.build_absolute_uri(reverse("portal:followup", args=[token])),
@@ -40,6 +43,18 @@ def _file(request, form, ask_note: str | None = None) -> dict:
                     "email": form.cleaned_data.get("reporter_email", "")},
         "return_to": _return_to(request),
     }
+
+
+def _search_faces(report) -> None:
+    """A report with a photo kept by consent gets its face candidates now (dalil.identification.faces)."""
+    if not (report.photo_encrypted and report.photo_consent):
+        return
+    from dalil.identification.faces import refresh_report
+
+    try:
+        refresh_report(report)
+    except Exception:  # the report is filed whatever happens here; ingest's next faces run tries again
+        logging.getLogger("dalil.portal").exception("face candidates of report %s not computed", report.reference)
 
 
 def _ask(request, report, note: str, actor: str) -> SearchRequest:

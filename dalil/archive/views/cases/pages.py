@@ -14,6 +14,7 @@ from dalil.archive.views.cases.access import get_case_for_user, may_change, view
 from dalil.archive.views.cases.forms import (
     ACTIONS, CATEGORIES, CODES, FIELDS, SEXES, CaseFilter, CaseForm, CodeForm, MergeForm,
 )
+from dalil.lib.roles import Role, has_role
 
 CASES_PER_PAGE = 50
 CHANGES_ON_PAGE = 200
@@ -58,6 +59,7 @@ def render_case(request, case, status=200, **forms):
         "changes_cut": case.changes.count() > CHANGES_ON_PAGE,
         "may_change": may_change(request.user),
         "writable": writable,
+        "may_export": has_role(request.user, Role.ARCHIVIST, Role.ADMIN),
         "show_thumbnails": wants_thumbnails(request),
         "case_form": forms.get("case_form") or CaseForm.for_case(case),
         "code_form": forms.get("code_form") or CodeForm(),

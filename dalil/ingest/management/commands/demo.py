@@ -52,6 +52,11 @@ class Command(BaseCommand):
         self._prepare_archive(bodies)
         self._group_cases()
         self._seal()
+        from dalil.exports.bags import demo_package  # one evidence package (a case, prosecutor profile), made once
+
+        if (bag_job := demo_package(COLLECTION)) is not None:
+            self.stdout.write(f"  Exports   http://{HOST}:{port}/exports/ offers evidence package #{bag_job.pk} "
+                              f"({', '.join(f'{k} {v}' for k, v in bag_job.scope.items())}) for download")
         logins = demo_data.make_staff()
         password = logins[USERNAME]["password"]
         tokens = demo_data.make_reports(COLLECTION)
@@ -63,6 +68,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("dalil demo is ready."))
         self.stdout.write(f"  URL       {url}" + ("" if serve else "  (not served: --no-serve)"))
+        self.stdout.write(f"  Figures   {url}statistics/?collection={COLLECTION} (staff), {url}statistics/public/ (anyone); "
+                          f"the report as PDF or HTML: {url}statistics/report/?collection={COLLECTION}")
         self.stdout.write(f"  User      {USERNAME}")
         self.stdout.write(f"  Password  {password}   (shown once; run `dalil demo` again for a new one)")
         self.stdout.write("  Other staff, one per role (passwords shown once too):")

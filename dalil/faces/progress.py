@@ -2,7 +2,7 @@
 
 from tqdm import tqdm
 
-from dalil.ingest.progress import _terminal_size
+from dalil.lib.terminal import terminal_size
 
 
 class ProgressBar:
@@ -11,7 +11,7 @@ class ProgressBar:
 
     def __call__(self, event: str, **data):
         if event == "start":
-            columns, lines = _terminal_size()
+            columns, lines = terminal_size()
             self._bar = tqdm(total=data["photos"], unit="photo", desc="faces", ncols=columns, nrows=lines, leave=False)
         elif event == "photo" and self._bar is not None:
             self._bar.update(1)

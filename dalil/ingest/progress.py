@@ -1,18 +1,8 @@
 """The terminal progress bar of ingest: files, bytes, rate and time left."""
 
-import os
-import sys
-
 from tqdm import tqdm
 
-
-def _terminal_size() -> tuple[int, int]:
-    # A terminal that reports no size (0x0, e.g. a bare pty or `script`) would make tqdm print nothing.
-    try:
-        size = os.get_terminal_size(sys.stderr.fileno())
-        return size.columns or 100, size.lines or 24
-    except OSError:
-        return 100, 24
+from dalil.lib.terminal import terminal_size
 
 
 class ProgressBar:
@@ -24,7 +14,7 @@ class ProgressBar:
     def __call__(self, event: str, **data):
         if event == "start":
             self._total_files = data["files"]
-            columns, lines = _terminal_size()
+            columns, lines = terminal_size()
             self._bar = tqdm(total=data["bytes"], unit="B", unit_scale=True, unit_divisor=1024,
                              desc="ingest", ncols=columns, nrows=lines, leave=False)
             self._bar.set_postfix_str(f"0/{self._total_files} files")

@@ -1,4 +1,7 @@
-"""`dalil export bag ...` and `dalil export pfif ...`: each subcommand lives beside the code it drives."""
+"""`dalil export bag ...` and `dalil export pfif ...`: each subcommand lives beside the code it drives.
+
+It lives in exchange, the higher of the two apps, so that exports never imports exchange.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 

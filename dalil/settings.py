@@ -153,6 +153,13 @@ FACES_MAX_UPLOAD_PIXELS = env_int("DALIL_FACES_MAX_UPLOAD_PIXELS", 40_000_000)
 # PFIF exchange (dalil.exchange): the domain that prefixes the record ids of reports dalil exports
 # (e.g. "dalil.example.org/person.1f3a…"); empty: the first public name in ALLOWED_HOSTS, else "dalil.local".
 PFIF_DOMAIN = env_str("DALIL_PFIF_DOMAIN", "")
+# Spreadsheets uploaded to the web import (/exchange/) larger than this are refused.
+EXCHANGE_MAX_UPLOAD_BYTES = env_int("DALIL_EXCHANGE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+
+# Exports and reports made while a web page waits; anything larger is refused with the command that makes it.
+EXPORT_WEB_MAX_FILES = env_int("DALIL_EXPORT_WEB_MAX_FILES", 2_000)
+EXPORT_WEB_MAX_BYTES = env_int("DALIL_EXPORT_WEB_MAX_BYTES", 4 * 10**9)
+REPORT_WEB_MAX_PDF_CASES = env_int("DALIL_REPORT_WEB_MAX_PDF_CASES", 1_500)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

@@ -10,5 +10,6 @@ urlpatterns = [
     path("casework/", include("dalil.casework.urls")),
     path("faces/", include("dalil.faces.urls")),
     path("exports/", include("dalil.exports.urls")),
+    path("exchange/", include("dalil.exchange.urls")),
     path("statistics/", include("dalil.reports.urls")),
 ]

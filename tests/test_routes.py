@@ -118,6 +118,14 @@ ROUTES = {
     "exports:create": Route(POST, {"archivist", "admin"}, post={"case": "case", "profile": "prosecutor",
                                                                 "recipient": "مكتب المدعي العام"}),
     "exports:download": Route(GET, {"archivist", "admin"}, kwargs={"pk": "export_job"}),
+    # Table imports: caseworkers import reports, archivists and analysts the files detailing the victims; reviewers
+    # nothing. Without an upload in the session each step sends back to the upload page.
+    "exchange:upload": Route(BOTH, {"archivist", "analyst", "caseworker", "admin"}, post={"kind": "reports"}),
+    "exchange:mapping": Route(BOTH, {"archivist", "analyst", "caseworker", "admin"}, post={"step": "mapping"}),
+    "exchange:preview": Route(GET, {"archivist", "analyst", "caseworker", "admin"}),
+    "exchange:confirm": Route(POST, {"archivist", "analyst", "caseworker", "admin"}, post={"previewed": "0"}),
+    "exchange:cancel": Route(POST, {"archivist", "analyst", "caseworker", "admin"}),
+    "exchange:done": Route(GET, {"archivist", "analyst", "caseworker", "admin"}),
 }
 
 

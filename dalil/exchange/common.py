@@ -1,5 +1,7 @@
 """Small pieces every import and export here shares: audit actions, the instance's PFIF domain, hashing."""
 
+import contextlib
+import contextvars
 import getpass
 import hashlib
 
@@ -35,8 +37,21 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_REQUEST = contextvars.ContextVar("dalil_exchange_request", default=None)
+
+
+@contextlib.contextmanager
+def audit_request(request):
+    """Inside this block record_audit() notes the web request's client address (None: the command line)."""
+    token = _REQUEST.set(request)
+    try:
+        yield
+    finally:
+        _REQUEST.reset(token)
+
+
 def record_audit(action: str, target: str, actor: str, **details) -> None:
-    audit(None, action, target, actor=actor, **details)
+    audit(_REQUEST.get(), action, target, actor=actor, **details)
 
 
 def consents_from(names: list[str] | None) -> dict:

@@ -3,10 +3,21 @@
 Archivists (and admins) export: a package carries originals out of the archive,
 which is custody work. Every download is audited, and a bag is served only
 while its tag manifest still hashes to what the job recorded.
+
+A web export is written while the request waits (copying and hashing every
+original, a metadata file and a proof per file). Above a number of files or
+bytes (DALIL_EXPORT_WEB_MAX_FILES / DALIL_EXPORT_WEB_MAX_BYTES, docs/settings.md) the
+form refuses, before anything is written, and gives the `dalil export bag`
+command that makes the same package on the server: a whole real collection
+(~55,000 files, tens of GB) would hold a request for far longer than any
+browser or proxy waits, and a half-written bag tied to a dropped request helps
+nobody. The command line shows progress, can be re-run, and writes where the
+archivist chooses (an external disk for the recipient).
 """
 
 import hashlib
 import logging
+import shlex
 import zipfile
 from pathlib import Path
 
@@ -71,7 +82,10 @@ def jobs(request):
 def _page(request, form, status=200):
     page = Paginator(ExportJob.objects.all(), JOBS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(job, downloadable(job) is not None) for job in page.object_list]
-    return render(request, "exports/jobs.html", {"form": form, "page": page, "rows": rows}, status=status)
+    max_files, max_bytes = web_limits()
+    return render(request, "exports/jobs.html", {"form": form, "page": page, "rows": rows,
+                                                 "max_files": f"{max_files:,}", "max_size": _size(max_bytes)},
+                  status=status)
 
 
 @exporter_required
@@ -88,6 +102,10 @@ def create(request):
             scope = scopes.for_collection(data["collection"])
         else:
             scope = scopes.for_query(data["query"])
+        too_large = web_limit_refusal(scope, data)
+        if too_large:
+            form.add_error(None, too_large)
+            return _page(request, form, status=400)
         job = export_bag(scope, data["profile"], request.user.get_username(), recipient=data["recipient"])
     except (scopes.ScopeError, ExportRefused, ProfileError) as exc:
         form.add_error(None, str(exc))
@@ -99,6 +117,36 @@ def create(request):
         "job": job.pk, "items": job.summary.get("items", 0) - job.summary.get("withheld", 0),
         "cases": job.summary.get("cases", 0)})
     return redirect("exports:jobs")
+
+
+def web_limits() -> tuple[int, int]:
+    return settings.EXPORT_WEB_MAX_FILES, settings.EXPORT_WEB_MAX_BYTES
+
+
+def web_limit_refusal(scope, data: dict) -> str:
+    """Why this package is too large to make while the page waits, with the command that makes it; "" if it is not."""
+    max_files, max_bytes = web_limits()
+    files, size = len(scope.items), sum(item.size for item in scope.items)
+    if files <= max_files and size <= max_bytes:
+        return ""
+    kind, value = next(iter(scope.description.items()))
+    what = f"--{kind} {shlex.quote(str(value))}"
+    command = (f"dalil export bag {what} --profile {data['profile']} --recipient {shlex.quote(data['recipient'])} "
+               f"/path/to/new-folder")
+    return _("This package would hold %(files)s files (%(size)s): too large to make while this page waits (the web "
+             "form makes packages of up to %(max_files)s files and %(max_size)s). Nothing was written. Make it on the "
+             "server with the command line, which shows its progress and writes where you choose, e.g. an external "
+             "disk for the recipient: %(command)s") % {
+        "files": f"{files:,}", "size": _size(size), "max_files": f"{max_files:,}", "max_size": _size(max_bytes),
+        "command": command}
+
+
+def _size(octets: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if octets < 1000 or unit == "GB":
+            return f"{octets:,} {unit}" if unit == "bytes" else f"{octets:,.1f} {unit}"
+        octets /= 1000
+    return f"{octets} GB"
 
 
 class _Sink:

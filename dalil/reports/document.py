@@ -1,6 +1,7 @@
 """The report document, in the spirit of the 2014 prosecutors' report on the Caesar photos.
 
-Sections: scope and method; the integrity statement (seal and a fresh verify);
+Sections: scope and method; the integrity statement (seal, and a fresh verify or
+the last recorded one: see dalil.reports.integrity);
 the tables and charts; findings by branch and by period; identification
 progress; an annex listing the cases by their three numbers; and, only when
 asked, photographs (blurred previews unless unblurred thumbnails are asked for
@@ -54,6 +55,7 @@ class Request:
     unblurred: bool = False
     photo_limit: int = DEFAULT_PHOTO_LIMIT
     actor: str = ""
+    verify: bool = True  # re-hash every stored file now (the CLI); False: state the last recorded verify (the web)
 
     def check(self) -> Collection:
         if self.lang not in LANGUAGES:
@@ -79,7 +81,7 @@ class Request:
     @property
     def scope(self) -> dict:
         return {"collection": self.collection, "lang": self.lang, "format": self.format,
-                "with_photos": self.with_photos, "unblurred": self.unblurred}
+                "with_photos": self.with_photos, "unblurred": self.unblurred, "fresh_verify": self.verify}
 
 
 def generate(request: Request, output: Path) -> ExportJob:
@@ -95,6 +97,9 @@ def generate(request: Request, output: Path) -> ExportJob:
         output.write_bytes(data)
         job.summary = {"photos": context["figures"].photos, "cases": context["figures"].cases,
                        "annex_cases": len(context["annex"]), "verified_ok": context["integrity"].ok,
+                       "verify": context["integrity"].mode, "verify_stale": context["integrity"].stale,
+                       "verified_at": (context["integrity"].verified_at.isoformat()
+                                       if context["integrity"].verified_at else None),
                        "sealed": context["integrity"].sealed, "photographs": context["photo_shas"],
                        "photograph_kind": "thumbnail" if request.unblurred else "blurred preview"}
     return job
@@ -108,7 +113,7 @@ def build_context(collection: Collection, request: Request) -> dict:
         figures = statistics.compute(collection, period="quarter" if public else "month")
         rtl = request.lang == "ar"
         context = chart_context(figures, rtl=rtl, min_cell=profile.min_cell if public else 0)
-        statement = integrity.statement(collection, actor=request.actor or "report")
+        statement = integrity.statement(collection, actor=request.actor or "report", fresh=request.verify)
         context.update({
             "lang": request.lang, "rtl": rtl, "profile": profile, "public": public,
             "profile_label": _(profile.label), "collection": collection, "integrity": statement,
@@ -163,9 +168,15 @@ def photographs(collection: Collection, limit: int, unblurred: bool) -> list[dic
     return out
 
 
+ANNEX_CHUNK = 500  # rows per annex table in a PDF: smaller tables lay out faster than one of ~6,800 rows
+
+
 def render_html(context: dict, for_pdf: bool = False) -> str:
+    annex_rows = context.get("annex") or []
+    chunks = ([annex_rows[i:i + ANNEX_CHUNK] for i in range(0, len(annex_rows), ANNEX_CHUNK)] if for_pdf
+              else [annex_rows] if annex_rows else [])
     with translation.override(context["lang"]):
-        return render_to_string("reports/document.html", {**context, "for_pdf": for_pdf,
+        return render_to_string("reports/document.html", {**context, "for_pdf": for_pdf, "annex_chunks": chunks,
                                                           "fonts": FONTS.as_uri() + "/"})
 
 

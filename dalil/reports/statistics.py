@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, Count, F, When
-from django.db.models.functions import Coalesce, ExtractYear, TruncMonth, TruncQuarter
+from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 
 from dalil.archive.models import BodyCase, InjuryCode, NearDuplicate, Photo
 from dalil.evidence.models import Collection, Sighting
@@ -156,8 +156,9 @@ def _injuries(scope: Scope, coded: int) -> Table:
 
 
 def _by_period(name: str, queryset, date_field: str, period: str) -> Table:
-    trunc = TruncQuarter if period == "quarter" else TruncMonth
-    raw = queryset.order_by().annotate(key=trunc(date_field)).values_list("key").annotate(n=Count("pk"))
+    # Grouped by the day itself (a few hundred distinct days), then bucketed here: on SQLite a Trunc* is a
+    # Python function called once per row, which alone cost ~0.15 s over 55,000 photos.
+    raw = queryset.order_by().values_list(date_field).annotate(n=Count("pk"))
     counts = Counter()
     for day, n in raw:
         counts[_period_key(day, period)] += n

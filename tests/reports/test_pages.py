@@ -103,3 +103,19 @@ def test_it_refuses_photographs_in_a_public_report(archive):
                                                        "format": "html", "profile": "public", "with_photos": "on"})
     assert response.status_code == 400 and "never includes photographs" in response.content.decode()
     assert not ExportJob.objects.exists()
+
+
+def test_it_sends_a_pdf_too_large_to_lay_out_while_the_page_waits_to_the_command_line(archive, settings):
+    settings.REPORT_WEB_MAX_PDF_CASES = 1  # the fixture's collection has more cases than this
+    client = _client("en", "rana3", Role.ARCHIVIST)
+    response = client.post(reverse("reports:report"), {"collection": archive["collection"], "lang": "ar",
+                                                       "format": "pdf", "profile": "prosecutor"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "Nothing was written" in page
+    assert f"dalil report --collection {archive['collection']} --lang ar --profile prosecutor" in page
+    assert not ExportJob.objects.exists()
+    # HTML, and a public PDF (no annex), are still made here.
+    for fmt, profile in (("html", "prosecutor"), ("pdf", "public")):
+        made = client.post(reverse("reports:report"), {"collection": archive["collection"], "lang": "en",
+                                                       "format": fmt, "profile": profile})
+        assert made.status_code == 200, (fmt, profile)

@@ -33,8 +33,8 @@ def test_it_writes_every_section_with_the_integrity_statement_and_the_annex(arch
     assert f'<span dir="ltr">{seal.tree_size}</span>' in page
     assert "Result: no problem found" in page
     annex = page[page.index('id="annex"'):]
-    assert re.search(r"<td><span dir=\"ltr\">215</span></td><td><span dir=\"ltr\">[^<]*</span></td>"
-                     r"<td><span dir=\"ltr\">1001</span></td><td class=\"num\">2</td>", annex)
+    assert re.search(r"<td class=\"ltr\">215</td><td class=\"ltr\">[^<]*</td>"
+                     r"<td class=\"ltr\">1001</td><td class=\"num\">2</td>", annex)
     assert annex.count("<tr>") == 1 + 4  # the header and four cases
     assert "<img" not in page and "data:image" not in page  # no photograph unless asked for
 

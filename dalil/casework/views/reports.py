@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from dalil.audit.models import AuditEvent, audit
 from dalil.casework.views.access import STAFF, casework_page, get_case_for_user, get_report_for_user
+from dalil.exchange.display import report_sources
 from dalil.identification.matching import candidates_for_report
 from dalil.identification.models import MissingPersonReport as Report
 from dalil.identification.workflow import WorkflowError, propose as propose_identification
@@ -48,6 +49,7 @@ def report(request, reference):
         "search_requests": item.search_requests.order_by("created_at", "pk"),
         "has_photo": bool(item.photo_encrypted),
         "is_reviewer": has_role(request.user, Role.REVIEWER),
+        "exchange": report_sources(item),  # PFIF source and notes, or the spreadsheet row it came from
     })
 
 

@@ -135,6 +135,46 @@ def build(headers: list[str], kind: str, overrides: str | None = None) -> Mappin
     return mapping
 
 
+def suggest(headers: list[str], kind: str) -> dict:
+    """The automatic mapping, column index -> field, never raising: a field two headers name goes to the first."""
+    index, out = _index(kind), {}
+    for i, header in enumerate(headers):
+        name = index.get(normalize_header(header))
+        if name and name not in out.values():
+            out[i] = name
+    return out
+
+
+def from_columns(headers: list[str], kind: str, columns: dict) -> Mapping:
+    """A mapping chosen column by column (the web form): the same checks as build()."""
+    mapping = Mapping(kind)
+    for i, name in sorted((int(i), name) for i, name in columns.items()):
+        if not 0 <= i < len(headers):
+            raise MappingError(f"column {i + 1} is not in the file ({len(headers)} columns)")
+        if name == IGNORE:
+            continue
+        if name not in FIELDS[kind]:
+            raise MappingError(f"{name!r} is not a field of {kind}")
+        if name in mapping.columns.values():
+            other = next(j for j, n in mapping.columns.items() if n == name)
+            raise MappingError(f"columns {headers[other]!r} and {headers[i]!r} both map to {name}: leave one out")
+        mapping.columns[i], mapping.sources[i] = name, "chosen"
+    mapping.unknown = [h for i, h in enumerate(headers) if i not in mapping.columns and str(h).strip()]
+    _check_required(mapping, kind)
+    return mapping
+
+
+def missing_required(fields: set, kind: str) -> bool:
+    """True when `fields` cannot name a row: reports need a name, victims an examination number or two numbers."""
+    if kind == "reports":
+        return not fields & {"full_name", "first_name"}
+    return "exam_no" not in fields and not {"branch", "detainee_no"} <= fields
+
+
+# Fields that alone or together name a row (flagged "required" on the mapping page).
+REQUIRED = {"reports": ("full_name", "first_name"), "victims": ("exam_no", "branch", "detainee_no")}
+
+
 def _check_required(mapping: Mapping, kind: str) -> None:
     have = mapping.fields()
     if kind == "reports" and not have & {"full_name", "first_name"}:

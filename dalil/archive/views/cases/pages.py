@@ -14,6 +14,7 @@ from dalil.archive.views.cases.access import get_case_for_user, may_change, view
 from dalil.archive.views.cases.forms import (
     ACTIONS, CATEGORIES, CODES, FIELDS, SEXES, CaseFilter, CaseForm, CodeForm, MergeForm,
 )
+from dalil.exchange.display import victim_entries
 from dalil.lib.roles import Role, has_role
 
 CASES_PER_PAGE = 50
@@ -64,6 +65,7 @@ def render_case(request, case, status=200, **forms):
         "case_form": forms.get("case_form") or CaseForm.for_case(case),
         "code_form": forms.get("code_form") or CodeForm(),
         "merge_form": forms.get("merge_form") or MergeForm(),
+        "victim_entries": victim_entries(case),  # rows of the files detailing the victims (dalil.exchange)
     }
     return render(request, "archive/case_detail.html", context, status=status)
 

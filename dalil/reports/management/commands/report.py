@@ -13,7 +13,9 @@ from dalil.reports.document import DEFAULT_PHOTO_LIMIT, FORMATS, LANGUAGES, Repo
 
 class Command(BaseCommand):
     help = ("Write a report on a collection (scope and method, integrity statement with a fresh verify, tables and "
-            "charts, findings, identification progress, an annex of cases) as PDF or HTML, recorded as an export.")
+            "charts, findings, identification progress, an annex of cases) as PDF or HTML, recorded as an export. "
+            "The fresh verify re-hashes every stored file of the collection (minutes to hours on a large archive); "
+            "--no-verify states the last recorded `dalil verify` instead, and says so in the document.")
 
     def add_arguments(self, parser):
         parser.add_argument("out", type=Path, metavar="OUT", help="the file to write (e.g. report.pdf)")
@@ -31,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--photo-limit", type=int, default=DEFAULT_PHOTO_LIMIT, metavar="N",
                             help=f"photographs for the first N cases of the annex (default {DEFAULT_PHOTO_LIMIT}; "
                                  "0: every case)")
+        parser.add_argument("--no-verify", action="store_true",
+                            help="do not re-hash the collection: state the most recent `dalil verify` from the custody "
+                                 "log (its time and result, and whether files changed since), as the web form does")
         parser.add_argument("--actor", default="", help="who asks for it (default: the login name)")
         parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -46,7 +51,8 @@ class Command(BaseCommand):
             raise CommandError("--photo-limit must be 0 (every case) or more")
         wanted = Request(collection=opts["collection"], lang=opts["lang"], format=fmt, profile=opts["profile"],
                          with_photos=opts["with_photos"], unblurred=opts["unblurred"],
-                         photo_limit=opts["photo_limit"], actor=opts["actor"] or f"{getpass.getuser()} (cli)")
+                         photo_limit=opts["photo_limit"], actor=opts["actor"] or f"{getpass.getuser()} (cli)",
+                         verify=not opts["no_verify"])
         began = time.monotonic()
         try:
             job = generate(wanted, out)
@@ -58,7 +64,16 @@ class Command(BaseCommand):
         if opts["json"]:
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
             return
-        verified = "every file matched" if job.summary["verified_ok"] else "PROBLEMS FOUND (see the report)"
+        mode = job.summary.get("verify", "fresh")
+        if mode == "never":
+            verified = "no verify was ever run: NOT CHECKED (run `dalil verify`, or drop --no-verify)"
+        else:
+            verified = ("every file matched" if job.summary["verified_ok"] else "PROBLEMS FOUND (see the report)")
+            if mode == "recorded":
+                verified = (f"last recorded verify ({job.summary['verified_at']}): {verified}"
+                            + ("; files changed since, run `dalil verify`" if job.summary.get("verify_stale") else ""))
+            else:
+                verified = f"fresh verify: {verified}"
         self.stdout.write(
             f"wrote {summary['output']} ({fmt}, {wanted.lang}, {wanted.profile} profile, {job.output_size:,} bytes, "
             f"{summary['seconds']} s)\n"
@@ -66,7 +81,7 @@ class Command(BaseCommand):
             f"  export job  #{job.pk}\n"
             f"  covers      {job.summary['photos']:,} photos, {job.summary['cases']:,} cases "
             f"({job.summary['annex_cases']:,} in the annex)\n"
-            f"  integrity   {'sealed' if job.summary['sealed'] else 'NOT SEALED'}; fresh verify: {verified}"
+            f"  integrity   {'sealed' if job.summary['sealed'] else 'NOT SEALED'}; {verified}"
             + (f"\n  photographs {len(job.summary['photographs'])} ({job.summary['photograph_kind']})"
                if wanted.with_photos else "")
         )

@@ -6,11 +6,13 @@ more photos, the first photo (lowest number) is the probe and stays clean; all
 other photos plus every photo of the single-photo people form the gallery.
 Gallery images are degraded per condition (Pillow, RGB). Embeddings: dlib
 128-d via face_recognition, HOG detector, upsample 1 -> upsample 2 -> whole
-image as face box.
+image as face box. Method `dalil` runs the product's own backends instead
+(dalil.faces.backend: archive_backend() for the gallery, probe_backend() for the
+probes; no whole-image stand-in).
 
 Usage:
   python bench/faces.py --corpus DIR [--conditions clean,gray,...]
-      [--methods plain,flip,restore,jitter] [--limit-identities N]
+      [--methods plain,flip,restore,jitter,probeaug,dalil] [--limit-identities N]
       [--workers W] [--distractors 50000] [--json]
 """
 from __future__ import annotations
@@ -34,11 +36,15 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
 ALL_CONDITIONS = ["clean", "gray", "jpeg10", "down3", "blur2", "blur4",
                   "contrast50", "combined"]
-ALL_METHODS = ["plain", "flip", "restore", "jitter", "probeaug"]
+ALL_METHODS = ["plain", "flip", "restore", "jitter", "probeaug", "dalil"]
+# dalil: the product's own backends (dalil.faces.backend): archive_backend() for the gallery, every face it
+# finds (a photo with none adds nothing: no whole-image stand-in), probe_backend() for the probe, largest face
+# (as dalil.faces.probe does); no face in the probe = a miss
+DALIL_LEVELS = {"hog": 0, "hog-upsampled": 1, "none": 2, "cnn": 3}  # anything else (rotated-N): 4
 # probeaug: the clean probe plus degraded copies of it, embedded with the clean face box;
 # an identity's distance is the smallest over the copies (the gallery is embedded as in plain)
 PROBE_VARIANTS = ["pblur2", "pblur4", "plow"]
-CACHE_VERSION = "v1"
+CACHE_VERSION = "v1"  # dalil-method rows depend on dalil.faces.backend: clear their cache when it changes
 IMG_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 HERE = Path(__file__).resolve().parent
 DEFAULT_CACHE = HERE / "out" / "faces-cache"
@@ -140,9 +146,28 @@ def probe_variant(im: Image.Image, variant: str):
     raise ValueError(variant)
 
 
+_dalil = {}
+
+
+def embed_dalil(im: Image.Image, probe: bool):
+    """(k, 128) float32 (k = 0 when no face) and the detector's level, through dalil's own backends."""
+    if probe not in _dalil:
+        sys.path.insert(0, str(HERE.parent))
+        from dalil.faces.backend import archive_backend, probe_backend
+        _dalil[probe] = probe_backend() if probe else archive_backend()
+    found = _dalil[probe].detect_and_embed(np.asarray(im))
+    if not found:
+        return np.zeros((0, 128), np.float32), DALIL_LEVELS["none"]
+    if probe:  # dalil.faces.probe: the largest face
+        found = [max(found, key=lambda f: (f.box[2] - f.box[0]) * (f.box[1] - f.box[3]))]
+    return np.stack([f.embedding for f in found]).astype(np.float32), DALIL_LEVELS.get(found[0].detector, 4)
+
+
 def embed_image(path: str, condition: str, method: str):
-    """Returns (128-d float32, fallback level 0/1/2)."""
+    """Returns (128-d float32, fallback level 0/1/2); for dalil methods ((k, 128), level)."""
     im = Image.open(path).convert("RGB")
+    if method in ("dalil", "dalil-probe"):
+        return embed_dalil(degrade(im, condition), method == "dalil-probe")
     if method in PROBE_VARIANTS:
         box, level = _locate(np.asarray(im))
         copy, f = probe_variant(im, method)
@@ -177,7 +202,11 @@ def _job(args):
     cfile.parent.mkdir(parents=True, exist_ok=True)
     tmp = cfile.with_suffix(f".{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
-        np.save(f, np.append(emb, np.float32(level)))
+        if emb.ndim == 2:  # dalil: one row per face, the level in the last column; no face = one NaN row
+            rows = emb if len(emb) else np.full((1, 128), np.nan, np.float32)
+            np.save(f, np.hstack([rows, np.full((len(rows), 1), level, np.float32)]))
+        else:
+            np.save(f, np.append(emb, np.float32(level)))
     os.replace(tmp, cfile)
     return path, condition, method, emb, level
 
@@ -189,7 +218,10 @@ def embed_all(jobs, cache_dir, workers, label=""):
         cf = cache_file(cache_dir, path, cond, meth)
         if cf.exists():
             v = np.load(cf)
-            out[(path, cond, meth)] = (v[:128], int(v[128]))
+            if v.ndim == 2:
+                out[(path, cond, meth)] = (v[~np.isnan(v[:, 0]), :128], int(v[0, 128]))
+            else:
+                out[(path, cond, meth)] = (v[:128], int(v[128]))
         else:
             todo.append((path, cond, meth, str(cf)))
     if todo:
@@ -285,6 +317,26 @@ def metrics(P, p_ids, G, g_ids, far=1e-3):
     }
 
 
+def probe_row(emb):
+    """A probe's vector; a dalil probe with no face is a vector far from every face (a miss)."""
+    if emb.ndim == 1:
+        return emb
+    return emb[0] if len(emb) else np.full(128, 10.0, np.float32)
+
+
+def gallery_rows(embs, g_ids):
+    """(G, ids): one row per gallery face (dalil: every face of a photo, none when no face), plus one far padding
+    row of the last identity so that every identity has a column."""
+    G, ids = [], []
+    for e, i in zip(embs, g_ids):
+        e = e[None, :] if e.ndim == 1 else e
+        G.extend(e)
+        ids.extend([i] * len(e))
+    G.append(np.full(128, 100.0, np.float32))
+    ids.append(int(g_ids.max()))
+    return np.stack(G).astype(np.float32), np.array(ids)
+
+
 def make_distractors(G_clean, n, seed=0):
     """Random Gaussian embeddings with the clean gallery's per-dimension mean and
     covariance (full 128x128, so the correlated structure of dlib space is kept),
@@ -349,7 +401,8 @@ def main(argv=None):
         f"{len(gallery)} gallery photos of {len(set(g_ids.tolist()))} identities")
 
     # probe method: flip embeds probes flipped too; jitter/restore change only the gallery
-    probe_method = {"plain": "plain", "flip": "flip", "restore": "plain", "jitter": "plain", "probeaug": "plain"}
+    probe_method = {"plain": "plain", "flip": "flip", "restore": "plain", "jitter": "plain", "probeaug": "plain",
+                    "dalil": "dalil-probe"}
     gallery_method = {"probeaug": "plain"}
     jobs = set()
     for m in methods:
@@ -359,8 +412,8 @@ def main(argv=None):
         for c in conditions:
             gm = "plain" if (m == "restore" and c == "clean") else gallery_method.get(m, m)
             jobs |= {(p, c, gm) for p, _ in gallery}
-    if "clean" not in conditions:  # distractor statistics come from the clean gallery
-        jobs |= {(p, "clean", "plain") for p, _ in gallery}
+    ref = methods[0]  # search timing and distractors: the first method's clean gallery and probes
+    jobs |= {(p, "clean", gallery_method.get(ref, ref)) for p, _ in gallery}
     jobs = sorted(jobs, key=lambda j: (j[2], j[1], j[0]))
     t0 = time.perf_counter()
     E = embed_all(jobs, a.cache_dir, a.workers, label=",".join(methods))
@@ -368,24 +421,27 @@ def main(argv=None):
 
     results, fallbacks = {}, {}
     for m in methods:
-        P = np.stack([E[(p, "clean", probe_method[m])][0] for p, _ in probes])
+        P = np.stack([probe_row(E[(p, "clean", probe_method[m])][0]) for p, _ in probes])
         pl = [E[(p, "clean", probe_method[m])][1] for p, _ in probes]
-        fallbacks[f"probe/{m}"] = {"upsample2": pl.count(1), "whole_image": pl.count(2), "n": len(pl)}
+        fallbacks[f"probe/{m}"] = {"upsample2": pl.count(1), "whole_image": pl.count(2), "cnn": pl.count(3),
+                                  "rotated": pl.count(4), "n": len(pl)}
         variants = [np.stack([E[(p, "clean", v)][0] for p, _ in probes]) for v in PROBE_VARIANTS] \
             if m == "probeaug" else []
         for c in conditions:
             gm = "plain" if (m == "restore" and c == "clean") else gallery_method.get(m, m)
-            G = np.stack([E[(p, c, gm)][0] for p, _ in gallery])
+            G, gi = gallery_rows([E[(p, c, gm)][0] for p, _ in gallery], g_ids)
             gl = [E[(p, c, gm)][1] for p, _ in gallery]
             key = c if m == "plain" else f"{c}/{m}"
-            results[key] = metrics([P, *variants], p_ids, G, g_ids)
+            results[key] = metrics([P, *variants], p_ids, G, gi)
             results[key]["method"] = m
             results[key]["condition"] = c
-            fallbacks[key] = {"upsample2": gl.count(1), "whole_image": gl.count(2), "n": len(gl)}
+            fallbacks[key] = {"upsample2": gl.count(1), "whole_image": gl.count(2), "cnn": gl.count(3),
+                             "rotated": gl.count(4), "n": len(gl)}
 
     # ---- search timing on a padded float32 matrix
-    G_clean = np.stack([E[(p, "clean", "plain")][0] for p, _ in gallery])
-    P_clean = np.stack([E[(p, "clean", "plain")][0] for p, _ in probes])
+    G_clean, gi_clean = gallery_rows([E[(p, "clean", gallery_method.get(ref, ref))][0] for p, _ in gallery], g_ids)
+    G_clean, gi_clean = G_clean[:-1], gi_clean[:-1]  # without the padding row
+    P_clean = np.stack([probe_row(E[(p, "clean", probe_method[ref])][0]) for p, _ in probes])
     D = make_distractors(G_clean, a.distractors, a.seed)
     M = np.ascontiguousarray(np.vstack([G_clean, D]).astype(np.float32))
     m_sq = (M ** 2).sum(1)
@@ -403,7 +459,7 @@ def main(argv=None):
                                      "(mean + full covariance), norms resampled from real embeddings"}
     # rank-1 of the clean probes against the padded matrix (distractors never match)
     top1 = np.array([search_one(M, m_sq, q, k=1)[0] for q in P_clean])
-    hit = (top1 < len(gallery)) & (g_ids[np.minimum(top1, len(gallery) - 1)] == p_ids)
+    hit = (top1 < len(G_clean)) & (gi_clean[np.minimum(top1, len(G_clean) - 1)] == p_ids)
     search_ms["rank_1_clean_with_distractors"] = round(100 * float(hit.mean()), 2)
 
     # ---- end-to-end per query: decode + detect + embed + search, serial, uncached
@@ -411,10 +467,11 @@ def main(argv=None):
     e2e, e2e_embed = [], []
     sample = [p for p, _ in probes][: a.e2e_samples]
     if sample:
-        embed_image(sample[0], "clean", "plain")  # warm-up (model load)
+        embed_image(sample[0], "clean", probe_method[ref])  # warm-up (model load)
     for path in sample:
         t = time.perf_counter()
-        q, _ = embed_image(path, "clean", "plain")
+        q, _ = embed_image(path, "clean", probe_method[ref])
+        q = probe_row(q)
         t1 = time.perf_counter()
         search_one(M, m_sq, q)
         t2 = time.perf_counter()
@@ -438,7 +495,7 @@ def main(argv=None):
 
     print(f"faces: {len(probes)} probes, {len(gallery)} gallery photos, "
           f"{len(set(g_ids.tolist()))} gallery identities  (percent, by identity)")
-    hdr = f"{'condition':<12}{'method':<9}{'rank1':>7}{'rank5':>7}{'rank10':>8}{'TAR@1e-3':>10}{'thr':>8}  fallbacks up2/whole"
+    hdr = f"{'condition':<12}{'method':<9}{'rank1':>7}{'rank5':>7}{'rank10':>8}{'TAR@1e-3':>10}{'thr':>8}  fallbacks up2/whole|none/cnn/rot"
     print(hdr)
     print("-" * len(hdr))
     for c in conditions:
@@ -446,13 +503,15 @@ def main(argv=None):
             key = c if m == "plain" else f"{c}/{m}"
             r, f = results[key], fallbacks[key]
             print(f"{c:<12}{m:<9}{r['rank_1']:>7.1f}{r['rank_5']:>7.1f}{r['rank_10']:>8.1f}"
-                  f"{r['tar_at_far_1e-3']:>10.1f}{r['threshold']:>8.3f}  {f['upsample2']}/{f['whole_image']} of {f['n']}")
+                  f"{r['tar_at_far_1e-3']:>10.1f}{r['threshold']:>8.3f}  {f['upsample2']}/{f['whole_image']}/{f['cnn']}/{f['rotated']} of {f['n']}")
     for m in methods:
         f = fallbacks[f"probe/{m}"]
-        print(f"probes ({m}): fallbacks up2/whole {f['upsample2']}/{f['whole_image']} of {f['n']}")
-    print("distance thresholds (clean, plain): " + "; ".join(
+        print(f"probes ({m}): fallbacks up2/whole|none/cnn/rot {f['upsample2']}/{f['whole_image']}/{f['cnn']}/{f['rotated']} "
+              f"of {f['n']}")
+    print(f"distance thresholds (clean, {methods[0]}): " + "; ".join(
         f"< {t}: TAR {v['tar']:.1f}%, FAR {v['far']:.5f}"
-        for t, v in results.get("clean", next(iter(results.values())))["calibration"].items()))
+        for t, v in results.get("clean" if methods[0] == "plain" else f"clean/{methods[0]}",
+                                next(iter(results.values())))["calibration"].items()))
     print(f"search (exact, numpy float32 {search_ms['rows']}x128, 1 query): "
           f"mean {search_ms['mean']:.3f} ms, p95 {search_ms['p95']:.3f} ms over {search_ms['n_queries']} probes; "
           f"clean rank-1 with distractors {search_ms['rank_1_clean_with_distractors']:.1f}%")

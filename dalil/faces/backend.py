@@ -28,6 +28,10 @@ def upsamples_for(longest_side: int) -> tuple[int, ...]:
     return (1, 2)
 
 
+CNN_ARCHIVE_SIDE = 500  # archive photos: the CNN fallback only for pictures this small (thumbnails, small scans)
+CNN_SIDE = 640  # the CNN looks at a picture no larger than this (cost grows with pixels: ~0.25 s at 250x250)
+
+
 @dataclass
 class DetectedFace:
     box: tuple[int, int, int, int]  # top, right, bottom, left, in the picture turned by `turns` quarter turns
@@ -59,16 +63,28 @@ def available() -> bool:
 
 
 class DlibBackend(FaceBackend):
+    """HOG first; dlib's CNN detector only where HOG found nothing; ResNet embedding on the 5-point chip.
+
+    What each choice bought on LFW is in bench/README.md ("What the field tries"). The defaults are the
+    archive's (every photo at ingest): one embedding per face, the CNN only for small pictures. Probe
+    photos (a family's upload, one at a time) are worth more work: see `probe_backend`. Every choice is
+    deterministic: the same photo always gives the same vector.
+    """
+
     name = "dlib"
 
-    def __init__(self, num_jitters: int = 1):
+    def __init__(self, num_jitters: int = 1, cnn_side: int = CNN_ARCHIVE_SIDE, mirror: bool = False):
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import face_recognition
         self._fr = face_recognition
+        # >1: the mean over randomly jittered copies of the face chip. dlib draws the jitter from one random
+        # stream per process, so the same photo gets a different vector each time: not used by default.
         self.num_jitters = num_jitters
+        self.cnn_side = cnn_side  # CNN fallback for pictures up to this longest side (0: never)
+        self.mirror = mirror  # also embed the mirrored face and keep the mean (deterministic)
 
     def _find(self, rgb: np.ndarray, upsamples: tuple[int, ...]):
         for upsample in upsamples:
@@ -77,12 +93,47 @@ class DlibBackend(FaceBackend):
                 return boxes, upsample
         return [], 0
 
+    def _find_cnn(self, rgb: np.ndarray) -> list:
+        """dlib's MMOD CNN detector (slower, finds blurred, dim and small faces HOG misses).
+
+        A picture is looked at no larger than `CNN_SIDE`; a small one is enlarged until it is at least
+        about 200 pixels. Boxes come back in the picture's own coordinates.
+        """
+        longest = max(rgb.shape[:2])
+        if not self.cnn_side or longest > self.cnn_side:
+            return []
+        scale, upsample = 1.0, 0 if longest >= 200 else (1 if longest >= 100 else 2)
+        small = rgb
+        if longest > CNN_SIDE:
+            scale = CNN_SIDE / longest
+            h, w = rgb.shape[:2]
+            small = np.ascontiguousarray(np.asarray(Image.fromarray(rgb).resize(
+                (round(w * scale), round(h * scale)), Image.Resampling.BILINEAR, reducing_gap=2.0)))
+        boxes = self._fr.face_locations(small, number_of_times_to_upsample=upsample, model="cnn")
+        h, w = rgb.shape[:2]
+        return [(max(0, round(t / scale)), min(w, round(r / scale)), min(h, round(b / scale)),
+                 max(0, round(left / scale))) for t, r, b, left in boxes]
+
+    def _embed(self, image: np.ndarray, boxes: list) -> list[np.ndarray]:
+        encodings = [np.asarray(e, dtype=np.float32)
+                     for e in self._fr.face_encodings(image, boxes, num_jitters=self.num_jitters, model="small")]
+        if self.mirror:
+            w = image.shape[1]
+            mirrored = np.ascontiguousarray(image[:, ::-1])
+            flipped = [(t, w - 1 - left, b, w - 1 - r) for t, r, b, left in boxes]
+            encodings = [(e + np.asarray(m, dtype=np.float32)) / 2 for e, m in
+                         zip(encodings, self._fr.face_encodings(mirrored, flipped, num_jitters=self.num_jitters,
+                                                                model="small"))]
+        return encodings
+
     def detect_and_embed(self, rgb: np.ndarray) -> list[DetectedFace]:
         rgb = np.ascontiguousarray(rgb)
         upsamples = upsamples_for(max(rgb.shape[:2]))
         boxes, upsample = self._find(rgb, upsamples)
         turns, image = 0, rgb
         detector = "hog" if upsample == upsamples[0] else "hog-upsampled"
+        if not boxes:  # blurred, dim or small: HOG misses faces the CNN still finds
+            boxes, detector = self._find_cnn(rgb), "cnn"
         if not boxes:  # bodies were often photographed lying down: try the picture turned
             turns, boxes = self._find_turned(rgb)
             if boxes:
@@ -90,9 +141,9 @@ class DlibBackend(FaceBackend):
                 detector = f"rotated-{90 * turns}"
         if not boxes:
             return []
-        encodings = self._fr.face_encodings(image, boxes, num_jitters=self.num_jitters)
+        encodings = self._embed(image, boxes)
         landmarks = self._fr.face_landmarks(image, boxes, model="small")
-        return [DetectedFace(tuple(int(v) for v in box), np.asarray(enc, dtype=np.float32), detector, turns,
+        return [DetectedFace(tuple(int(v) for v in box), enc, detector, turns,
                              {k: [list(map(int, p)) for p in pts] for k, pts in marks.items()})
                 for box, enc, marks in zip(boxes, encodings, landmarks)]
 
@@ -151,5 +202,17 @@ class FakeBackend(FaceBackend):
         return [DetectedFace((0, w, h, 0), vector, "fake", 0, {"fake": [[int(digest, 16) % 100, 0]]})]
 
 
-def default_backend() -> FaceBackend:
+def archive_backend() -> FaceBackend:
+    """For archive photos at ingest (the faces stage's workers)."""
     return DlibBackend()
+
+
+def probe_backend() -> FaceBackend:
+    """For probe photos (uploads, one at a time): the mean of the face and its mirror image, and the CNN
+    fallback at any size (the picture scaled to CNN_SIDE), since no face means no search at all."""
+    return DlibBackend(mirror=True, cnn_side=10**9)
+
+
+def default_backend() -> FaceBackend:
+    """The backend `dalil.faces.probe` uses: probe photos."""
+    return probe_backend()

@@ -31,6 +31,7 @@ class Face(models.Model):
         ROTATED_90 = "rotated-90", "HOG, photo turned 90°"
         ROTATED_180 = "rotated-180", "HOG, photo turned 180°"
         ROTATED_270 = "rotated-270", "HOG, photo turned 270°"
+        CNN = "cnn", "CNN (where HOG found no face)"
         FAKE = "fake", "fake (tests only)"
 
     photo = models.ForeignKey("archive.Photo", on_delete=models.CASCADE, related_name="faces")

@@ -46,18 +46,18 @@ _backend: FaceBackend | None = None
 def worker_init() -> None:
     """In a worker process: dlib's models loaded once."""
     global _backend
-    from dalil.faces.backend import DlibBackend
+    from dalil.faces.backend import archive_backend
 
-    _backend = DlibBackend()
+    _backend = archive_backend()
 
 
 def scan_photo(photo_id: int, sha256: str, config: ScanConfig, backend: FaceBackend | None = None) -> Scanned:
     """The faces in one stored original, their crops already in the derivatives store."""
     backend = backend or _backend
     if backend is None:
-        from dalil.faces.backend import default_backend
+        from dalil.faces.backend import archive_backend
 
-        backend = default_backend()
+        backend = archive_backend()
     if config not in _stores:
         _stores[config] = (open_store(config.store_url, config.tmp_root, False, config.s3_endpoint_url),
                            open_store(config.derivatives_url, config.tmp_root, False, config.s3_endpoint_url))

@@ -12,7 +12,7 @@ probes; no whole-image stand-in).
 
 Usage:
   python bench/faces.py --corpus DIR [--conditions clean,gray,...]
-      [--methods plain,flip,restore,jitter,probeaug,dalil] [--limit-identities N]
+      [--methods plain,flip,restore,jitter,probeaug,dalil,matched] [--limit-identities N]
       [--workers W] [--distractors 50000] [--json]
 """
 from __future__ import annotations
@@ -36,7 +36,15 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
 ALL_CONDITIONS = ["clean", "gray", "jpeg10", "down3", "blur2", "blur4",
                   "contrast50", "combined"]
-ALL_METHODS = ["plain", "flip", "restore", "jitter", "probeaug", "dalil"]
+ALL_METHODS = ["plain", "flip", "restore", "jitter", "probeaug", "dalil", "matched"]
+# matched: the dalil gallery, but the probe is embedded in a few conditions (MATCHED_VARIANTS) and each gallery
+# face is compared with the one variant that matches that face's own condition, read from the gallery photo:
+# greyscale (R=G=B) or not, and its face width in pixels (small -> the probe's low-resolution variant).
+# Exactly one distance per (probe, gallery face): no minimum over variants.
+MATCHED_VARIANTS = ["colour", "grey", "low", "greylow"]  # row order of a dalil-probe-matched cache entry
+LOW_FACE_PX = 36  # the low-resolution probe variant: the probe picture scaled so its face box is this wide
+SMALL_FACE_PX = 60  # a gallery face narrower than this is compared with the low-resolution variant
+LFW_FACE_SHARE = 0.43  # bench only: dlib's HOG box on an LFW crop is ~0.43 of the picture's width
 # dalil: the product's own backends (dalil.faces.backend): archive_backend() for the gallery, every face it
 # finds (a photo with none adds nothing: no whole-image stand-in), probe_backend() for the probe, largest face
 # (as dalil.faces.probe does); no face in the probe = a miss
@@ -163,9 +171,53 @@ def embed_dalil(im: Image.Image, probe: bool):
     return np.stack([f.embedding for f in found]).astype(np.float32), DALIL_LEVELS.get(found[0].detector, 4)
 
 
+def embed_matched_probe(im: Image.Image):
+    """(4, 128) float32 rows in MATCHED_VARIANTS order (0 rows when no face), and the detector's level.
+
+    The probe backend finds the largest face as usual (row colour = what dalil.faces.probe returns); the other
+    rows embed the same face box in a greyscale copy, and in copies scaled so that the box is LOW_FACE_PX wide
+    (bicubic), colour and greyscale: a probe seen in the conditions an archive face may be in.
+    """
+    embed_dalil(im, True)  # loads the backends
+    backend = _dalil[True]
+    found = backend.detect_and_embed(np.asarray(im))
+    if not found:
+        return np.zeros((0, 128), np.float32), DALIL_LEVELS["none"]
+    face = max(found, key=lambda f: (f.box[2] - f.box[0]) * (f.box[1] - f.box[3]))
+    emb, level = face.embedding[None, :], DALIL_LEVELS.get(face.detector, 4)
+    if face.turns:
+        im = Image.fromarray(np.ascontiguousarray(np.rot90(np.asarray(im), face.turns)))
+    t, r, b, l = face.box
+    grey = np.asarray(im.convert("L").convert("RGB"))
+    f = LOW_FACE_PX / max(1, r - l)
+    size = (max(1, round(im.size[0] * f)), max(1, round(im.size[1] * f)))
+    box = [(round(t * f), round(r * f), round(b * f), round(l * f))]
+    low = np.asarray(im.resize(size, Image.BICUBIC))
+    greylow = np.asarray(Image.fromarray(grey).resize(size, Image.BICUBIC))
+    rows = [emb[0], backend._embed(grey, [(t, r, b, l)])[0], backend._embed(low, box)[0],
+            backend._embed(greylow, box)[0]]
+    return np.stack(rows).astype(np.float32), level
+
+
+def gallery_condition(path: str, condition: str):
+    """(grey, face width px) of a degraded gallery photo: what ingest could record from the photo itself.
+    Face width: the bench has no stored boxes, so LFW_FACE_SHARE x the picture width (LFW crops are aligned)."""
+    im = degrade(Image.open(path), condition)
+    a = np.asarray(im, dtype=np.int16)
+    grey = bool(np.abs(a[..., 0] - a[..., 1]).mean() + np.abs(a[..., 1] - a[..., 2]).mean() < 3)
+    return grey, LFW_FACE_SHARE * im.size[0]
+
+
+def matched_code(grey: bool, width: float) -> int:
+    """Index into MATCHED_VARIANTS for a gallery face."""
+    return (1 if grey else 0) + (2 if width < SMALL_FACE_PX else 0)
+
+
 def embed_image(path: str, condition: str, method: str):
     """Returns (128-d float32, fallback level 0/1/2); for dalil methods ((k, 128), level)."""
     im = Image.open(path).convert("RGB")
+    if method == "dalil-probe-matched":
+        return embed_matched_probe(degrade(im, condition))
     if method in ("dalil", "dalil-probe"):
         return embed_dalil(degrade(im, condition), method == "dalil-probe")
     if method in PROBE_VARIANTS:
@@ -288,10 +340,30 @@ def identity_distances(P, G, g_ids):
     return out
 
 
-def metrics(P, p_ids, G, g_ids, far=1e-3):
-    """P: the probes, or a list of versions of them (an identity's distance is the smallest over them)."""
+def matched_identity_distances(V, G, g_ids, codes):
+    """V (variants, q, 128); each gallery row j is compared with variant codes[j] only."""
+    n_ids = int(g_ids.max()) + 1
+    D = np.empty((V.shape[1], len(G)), np.float32)
+    for v in range(V.shape[0]):
+        cols = np.flatnonzero(codes == v)
+        if len(cols):
+            P, Gc = V[v], G[cols]
+            D[:, cols] = np.sqrt(np.maximum(
+                (P ** 2).sum(1)[:, None] - 2 * P @ Gc.T + (Gc ** 2).sum(1)[None, :], 0))
+    out = np.full((V.shape[1], n_ids), np.inf, dtype=np.float32)
+    order = np.argsort(g_ids, kind="stable")
+    ids_sorted = g_ids[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ids_sorted)) + 1]
+    out[:, ids_sorted[starts]] = np.minimum.reduceat(D[:, order], starts, axis=1)
+    return out
+
+
+def metrics(P, p_ids, G, g_ids, far=1e-3, ID=None):
+    """P: the probes, or a list of versions of them (an identity's distance is the smallest over them);
+    ID: the (probes, identities) distances when already computed (method matched)."""
     versions = P if isinstance(P, list) else [P]
-    ID = np.minimum.reduce([identity_distances(V, G, g_ids) for V in versions])
+    if ID is None:
+        ID = np.minimum.reduce([identity_distances(V, G, g_ids) for V in versions])
     P = versions[0]
     q = np.arange(len(P))
     genuine = ID[q, p_ids]
@@ -322,6 +394,11 @@ def probe_row(emb):
     if emb.ndim == 1:
         return emb
     return emb[0] if len(emb) else np.full(128, 10.0, np.float32)
+
+
+def matched_row(emb, variant: int):
+    """Variant `variant` of a matched probe (a miss when the probe had no face)."""
+    return emb[variant] if len(emb) else np.full(128, 10.0, np.float32)
 
 
 def gallery_rows(embs, g_ids):
@@ -402,8 +479,8 @@ def main(argv=None):
 
     # probe method: flip embeds probes flipped too; jitter/restore change only the gallery
     probe_method = {"plain": "plain", "flip": "flip", "restore": "plain", "jitter": "plain", "probeaug": "plain",
-                    "dalil": "dalil-probe"}
-    gallery_method = {"probeaug": "plain"}
+                    "dalil": "dalil-probe", "matched": "dalil-probe-matched"}
+    gallery_method = {"probeaug": "plain", "matched": "dalil"}
     jobs = set()
     for m in methods:
         jobs |= {(p, "clean", probe_method[m]) for p, _ in probes}
@@ -432,7 +509,20 @@ def main(argv=None):
             G, gi = gallery_rows([E[(p, c, gm)][0] for p, _ in gallery], g_ids)
             gl = [E[(p, c, gm)][1] for p, _ in gallery]
             key = c if m == "plain" else f"{c}/{m}"
-            results[key] = metrics([P, *variants], p_ids, G, gi)
+            ID = None
+            if m == "matched":
+                V = np.stack([np.stack([matched_row(E[(p, "clean", probe_method[m])][0], v) for p, _ in probes])
+                              for v in range(len(MATCHED_VARIANTS))])
+                codes = []
+                for p, _ in gallery:
+                    code = matched_code(*gallery_condition(p, c))
+                    codes.extend([code] * len(E[(p, c, gm)][0]))
+                codes = np.array(codes + [0])
+                ID = matched_identity_distances(V, G, gi, codes)
+                used = np.bincount(codes[:-1], minlength=len(MATCHED_VARIANTS))
+                log(f"  {c}/matched: gallery faces per probe variant " +
+                    ", ".join(f"{n} {u}" for n, u in zip(MATCHED_VARIANTS, used)))
+            results[key] = metrics([P, *variants], p_ids, G, gi, ID=ID)
             results[key]["method"] = m
             results[key]["condition"] = c
             fallbacks[key] = {"upsample2": gl.count(1), "whole_image": gl.count(2), "cnn": gl.count(3),

@@ -4,6 +4,7 @@ Not a test: it prints figures and ratios measured in one run on the same files.
 
     .venv/bin/python bench/ingest.py [--photos 1000] [--megapixels 8] [--workers 2]
                                      [--workdir DIR] [--keep] [--skip-script] [--json] [--repeat 1]
+                                     [--faces]
 
 What it does (see bench/README.md):
 
@@ -206,9 +207,15 @@ def warm(paths: list[Path]) -> tuple[float, int]:
 # ---------------------------------------------------------------- contenders
 
 
+# The faces stage (on by default in dalil) is off here unless --faces: neither the floor nor the script
+# pipeline looks for faces, so the ratios compare the same work. --faces measures ingest with it.
+WITH_FACES = False
+
+
 def clean_env(home: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DALIL_")}
     env["DALIL_HOME"] = str(home)
+    env["DALIL_FACES"] = "1" if WITH_FACES else "0"
     return env
 
 
@@ -359,8 +366,11 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-script", action="store_true", help="skip the script-pipeline contender")
     ap.add_argument("--repeat", type=int, default=1, help="run each contender R times, report the median")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    ap.add_argument("--faces", action="store_true", help="ingest with the faces stage on (dalil's default)")
     args = ap.parse_args(argv)
     n, w = args.photos, args.workers
+    global WITH_FACES
+    WITH_FACES = args.faces
     workdir = args.workdir.expanduser().resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     info = machine()

@@ -27,6 +27,7 @@ class AuditEvent(AppendOnlyModel):
         DATA_EXPORTED = "data_exported", "exported records"
         DOWNLOADED_EXPORT = "downloaded_export", "downloaded an evidence package"
         EXPORTED_CONTACT = "exported_contact", "exported contact details in a package"
+        FACE_SEARCH = "face_search", "searched the archive's faces with a photo"
 
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.CharField(max_length=200, help_text="A username, or 'family:<report reference>'.")

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from dalil.archive.models import BodyCase
-from dalil.audit.models import audit
+from dalil.audit.models import AuditEvent, audit
 from dalil.evidence.store import StoreError, derivatives
 from dalil.faces import backend as backends
 from dalil.faces.models import Face
@@ -79,7 +79,7 @@ def _run_search(request) -> dict:
         return {"errors": errors}
     matches = search_cases(vectors, top_k=TOP_K)
     cases = BodyCase.objects.in_bulk([m.case_id for m in matches])
-    audit(request, "faces.search", "faces", photos=len(vectors), cases=[m.case_id for m in matches])
+    audit(request, AuditEvent.Action.FACE_SEARCH, "faces", photos=len(vectors), cases=[m.case_id for m in matches])
     return {"matches": [(m, cases[m.case_id]) for m in matches]}
 
 

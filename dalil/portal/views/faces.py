@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from dalil.audit.models import audit
+from dalil.audit.models import AuditEvent, audit
 from dalil.faces import backend as backends
 from dalil.lib import crypto
 from dalil.portal.access import family_cases, get_report_for_session, over_limit, portal_page, too_many
@@ -82,7 +82,7 @@ def faces(request):
             if state is None or state.status != ReportFaceSearch.Status.DONE:
                 refresh_report(report)
             request.session[SHOWN] = report.pk
-            audit(request, "face_search", f"report:{report.reference}", actor=actor, photo="kept")
+            audit(request, AuditEvent.Action.FACE_SEARCH, f"report:{report.reference}", actor=actor, photo="kept")
             return redirect("portal:faces")
         context["state"] = ReportFaceSearch.objects.filter(report=report).first()
         if request.session.get(SHOWN) == report.pk and context["state"] is not None:
@@ -100,10 +100,10 @@ def faces(request):
                 if state is not None and state.status == ReportFaceSearch.Status.NO_FACE:
                     raise NoFace("no face")
                 request.session[SHOWN] = report.pk
-                audit(request, "face_search", f"report:{report.reference}", actor=actor, photo="kept")
+                audit(request, AuditEvent.Action.FACE_SEARCH, f"report:{report.reference}", actor=actor, photo="kept")
                 return redirect("portal:faces")
             context["results"] = _search_once(photo)  # nothing kept: the photo is forgotten with this request
-            audit(request, "face_search", f"report:{report.reference}", actor=actor, photo="not kept")
+            audit(request, AuditEvent.Action.FACE_SEARCH, f"report:{report.reference}", actor=actor, photo="not kept")
         except NoFace:
             form.add_error("photo", ValidationError(NO_FACE, code="no_face"))
         except PictureRefused:

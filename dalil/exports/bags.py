@@ -42,6 +42,8 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/tiff": "tif", "ima
               "text/csv": "csv", "application/pdf": "pdf"}
 AUDIT_EXPORTED_CONTACT = "exported_contact"  # dalil.audit: a reporter's contact details left in a package
 
+SCOPE_AR = {"case": "الحالة", "collection": "المجموعة", "query": "الاستعلام"}  # the Arabic README's scope line
+
 
 class ExportRefused(Exception):
     """The package cannot be made as asked; str() says what to do instead. Nothing was written."""
@@ -472,7 +474,10 @@ def _write_package(root: Path, job, scope: Scope, profile, sealed, chosen, actor
            "recipient": job.recipient, "scope": scope.label, "profile": profile.name, "job": job.pk,
            "fingerprint": " / ".join(fingerprints),
            "counts": f"{counts['items']} files, {counts['cases']} case(s), {counts['reports']} report(s)"
-                     + (f", {counts['withheld']} file(s) withheld" if counts["withheld"] else "") + "."}
+                     + (f", {counts['withheld']} file(s) withheld" if counts["withheld"] else "") + ".",
+           "scope_ar": "، ".join(f"{SCOPE_AR.get(kind, kind)} {value}" for kind, value in scope.description.items()),
+           "counts_ar": f"الملفات: {counts['items']}، الحالات: {counts['cases']}، البلاغات: {counts['reports']}"
+                        + (f"، ملفات حُجبت: {counts['withheld']}" if counts["withheld"] else "") + "."}
     bag.add_tag_file("README.txt", readme.english(ctx))
     bag.add_tag_file("README.ar.txt", readme.arabic(ctx))
     bag.finish([

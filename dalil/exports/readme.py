@@ -141,7 +141,7 @@ def arabic(ctx: dict) -> str:
 {'=' * 40}
 
 أُعدّت في {ctx['created']} (بالتوقيت العالمي) من قِبل الأرشيف «{ctx['organization']}» لصالح: {ctx['recipient'] or 'الجهة التي سمّاها الأرشيف'}.
-النطاق: {ctx['scope']}. {ctx['counts']}
+النطاق: {ctx['scope_ar']}. {ctx['counts_ar']}
 
 {PROFILE_AR[ctx['profile']]}
 

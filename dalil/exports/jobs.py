@@ -1,7 +1,9 @@
 """Running an export as a job: a row before, a hash and a custody row after, a clear failure in between."""
 
 import hashlib
+import os
 import shutil
+import socket
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,6 +36,51 @@ def sha256_of(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _remove_output(job: ExportJob) -> None:
+    """Remove what a job that did not finish wrote: its output, and a bag's hidden partial folders beside it."""
+    if not job.output:  # never Path(""), which is the working directory
+        return
+    written = Path(job.output)
+    if written.is_dir():
+        shutil.rmtree(written, ignore_errors=True)
+    elif written.exists():
+        written.unlink()
+    for partial in written.parent.glob(f".{written.name}.partial-*"):
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def mark_interrupted() -> list[ExportJob]:
+    """Jobs left "running" by a process of this machine that no longer exists (killed, crashed, power cut):
+    mark them failed as interrupted and remove what they half-wrote. Jobs of other machines are left alone."""
+    host = socket.gethostname()
+    found = []
+    for job in ExportJob.objects.filter(status=ExportJob.Status.RUNNING, worker__startswith=f"{host}:"):
+        pid = job.worker.rsplit(":", 1)[1]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        _remove_output(job)
+        job.status, job.finished_at = ExportJob.Status.FAILED, timezone.now()
+        job.error = (f"interrupted: the process writing it ({job.worker}) stopped before it finished; "
+                     "what it had written was removed")
+        job.save(update_fields=["status", "error", "finished_at"])
+        found.append(job)
+    return found
+
+
 @contextmanager
 def export_job(kind: str, profile: str, actor: str, scope: dict, output: Path | str, recipient: str = ""):
     """Create the job row, yield it, then record the output's hash and an `exported` custody row.
@@ -45,18 +92,14 @@ def export_job(kind: str, profile: str, actor: str, scope: dict, output: Path | 
     On an exception the job is marked failed, the half-written output removed, and the error re-raised.
     """
     profiles.get(profile)  # refuse an unknown profile before anything is written
+    mark_interrupted()
     job = ExportJob.objects.create(kind=kind, profile=profile, scope=scope, requested_by=actor, recipient=recipient,
-                                   output=str(output))
+                                   output=str(output), worker=_this_worker())
     job.exported_items = []
     try:
         yield job
     except BaseException as exc:
-        if job.output:  # never Path(""), which is the working directory
-            written = Path(job.output)
-            if written.is_dir():
-                shutil.rmtree(written, ignore_errors=True)
-            elif written.exists():
-                written.unlink()
+        _remove_output(job)
         job.status, job.error, job.finished_at = ExportJob.Status.FAILED, str(exc) or type(exc).__name__, timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
         raise

@@ -3,7 +3,9 @@
 Lifecycle (status):
 1. running  — created when an export starts (CLI or web), with kind, profile, scope and who asked.
 2. done     — the output is complete; its SHA-256 and size are recorded and an `exported` custody row names the job.
-3. failed   — the export stopped; `error` says why; whatever was half-written is removed.
+3. failed   — the export stopped; `error` says why; whatever was half-written is removed. A job whose
+               process was killed is found still "running" with a dead `worker` by the next export (or the
+               exports page) on that machine, and marked failed as interrupted the same way.
 """
 
 from django.db import models
@@ -32,6 +34,7 @@ class ExportJob(models.Model):
     output_size = models.PositiveBigIntegerField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True, help_text="Counts: items, cases, reports, notes…")
     error = models.TextField(blank=True)
+    worker = models.CharField(max_length=300, blank=True, help_text="host:pid of the process writing it.")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -36,7 +36,7 @@ from dalil.evidence.store import StoreError
 from dalil.exports import scope as scopes
 from dalil.exports.bags import ExportRefused, export_bag
 from dalil.exports.forms import BagForm
-from dalil.exports.jobs import sha256_of
+from dalil.exports.jobs import mark_interrupted, sha256_of
 from dalil.exports.models import ExportJob
 from dalil.exports.profiles import ProfileError
 from dalil.lib.roles import Role, has_role, require_role
@@ -80,6 +80,7 @@ def jobs(request):
 
 
 def _page(request, form, status=200):
+    mark_interrupted()  # a job whose process was killed shows as failed, not running forever
     page = Paginator(ExportJob.objects.all(), JOBS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(job, downloadable(job) is not None) for job in page.object_list]
     max_files, max_bytes = web_limits()

@@ -3,6 +3,7 @@
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -285,3 +286,36 @@ def test_it_writes_into_an_empty_folder_the_archivist_made(archive, tmp_path):
     (tmp_path / "bag").mkdir()
     _, bag = export(tmp_path, archive, case=archive.case_a.pk)
     bagit.Bag(str(bag)).validate()
+
+
+def test_a_job_whose_process_was_killed_is_marked_interrupted_and_its_half_bag_removed(archive, tmp_path):
+    import socket
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.exports.conftest import person
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a process id that no longer exists, as after a SIGKILL mid-export
+    out = tmp_path / "killed-bag"
+    partial = tmp_path / ".killed-bag.partial-x1y2"
+    (partial / "data").mkdir(parents=True)
+    (partial / "data" / "half.jpg").write_bytes(b"\xff\xd8half")
+    killed = ExportJob.objects.create(kind="bag", profile="prosecutor", scope={"case": archive.case_a.pk},
+                                      requested_by="rana", output=str(out), worker=f"{socket.gethostname()}:{dead.pid}")
+    elsewhere = ExportJob.objects.create(kind="bag", profile="prosecutor", scope={}, requested_by="rana",
+                                         output=str(tmp_path / "other"), worker="another-host:1")
+    alive = ExportJob.objects.create(kind="bag", profile="prosecutor", scope={}, requested_by="rana",
+                                     output=str(tmp_path / "live"), worker=f"{socket.gethostname()}:{os.getpid()}")
+    # The exports page tells the truth about it...
+    page = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page.force_login(person("rana9", "archivist"))
+    assert page.get(reverse("exports:jobs")).status_code == 200
+    killed.refresh_from_db()
+    assert killed.status == "failed" and killed.error.startswith("interrupted") and killed.finished_at
+    assert not partial.exists()
+    # ...and the next export goes ahead; jobs of another machine or of a live process are left alone.
+    job, bag = export(tmp_path, archive, case=archive.case_a.pk)
+    assert job.status == "done" and bagit.Bag(str(bag)).is_valid()
+    assert ExportJob.objects.get(pk=elsewhere.pk).status == ExportJob.objects.get(pk=alive.pk).status == "running"

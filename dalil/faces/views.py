@@ -7,7 +7,7 @@ each search is audited without the photos themselves.
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import MemoryFileUploadHandler
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -15,8 +15,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from dalil.archive.models import BodyCase
+from dalil.archive.views.media import derivative_response
 from dalil.audit.models import AuditEvent, audit
-from dalil.evidence.store import StoreError, derivatives
 from dalil.faces import backend as backends
 from dalil.faces.models import Face
 from dalil.lib.roles import Role, has_role, require_role
@@ -87,13 +87,4 @@ def _run_search(request) -> dict:
 @require_safe
 def crop(request, face_id):
     face = get_face_for_user(request, face_id)
-    if not face.crop_sha256:
-        raise Http404("no crop was made for this face")
-    try:
-        stream = derivatives().open(face.crop_sha256)
-    except StoreError:
-        raise Http404("the face crop is missing") from None
-    response = FileResponse(stream, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return derivative_response(face.crop_sha256, missing="no crop was made for this face")

@@ -73,25 +73,29 @@ def original(request, sha256):
 @require_safe
 def thumbnail(request, sha256):
     photo = get_photo_for_user(request, sha256)
-    return _derivative(photo.thumbnail_sha256)
+    return derivative_response(photo.thumbnail_sha256, missing="no thumbnail was made for this photo")
 
 
 @staff_required
 @require_safe
 def preview(request, sha256):
     photo = get_photo_for_user(request, sha256)
-    return _derivative(photo.preview_sha256)
+    return derivative_response(photo.preview_sha256, missing="no preview was made for this photo")
 
 
-def _derivative(sha: str):
+def derivative_response(sha: str, cache_control: str = "private, max-age=3600", missing: str = "no picture"):
+    """A derivative (thumbnail, blurred preview, face crop: metadata-free JPEG) as a response; 404 if none or lost.
+
+    The one way staff and family pages serve derivatives (archive, faces, portal).
+    """
     if not sha:
-        raise Http404("no derivative was made for this photo")
+        raise Http404(missing)
     try:
         stream = derivatives().open(sha)
     except StoreError:
-        raise Http404("the derivative is missing") from None
+        raise Http404("the picture is missing from the derivatives store") from None
     response = FileResponse(stream, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = cache_control
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

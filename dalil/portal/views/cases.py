@@ -8,13 +8,13 @@ carries EXIF such as the camera serial.
 """
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from dalil.audit.models import AuditEvent, audit
-from dalil.evidence.store import StoreError, derivatives
+from dalil.archive.views.media import derivative_response
 from dalil.lib.arabic import normalize_arabic, normalize_number
 from dalil.portal.access import (LEVELS, actor_for, choose_level, current_level, family_cases, get_case_for_family,
                                  get_photo_for_family, hide_again, over_limit, portal_page, too_many)
@@ -137,16 +137,7 @@ def image(request, pk, photo_id, level):
         return HttpResponseForbidden("choose to see this first")
     photo = get_photo_for_family(request, body, photo_id)
     sha = photo.preview_sha256 if level == "preview" else photo.thumbnail_sha256
-    if not sha:
-        raise Http404("no picture")
-    try:
-        stream = derivatives().open(sha)
-    except StoreError:
-        raise Http404("the picture is missing") from None
-    response = FileResponse(stream, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return derivative_response(sha, cache_control="private, no-store")
 
 
 @portal_page
@@ -162,13 +153,4 @@ def face(request, pk, face_id):
         found = Face.objects.get(pk=int(face_id), photo__case=body)
     except (Face.DoesNotExist, TypeError, ValueError):
         raise Http404("no such face") from None
-    if not found.crop_sha256:
-        raise Http404("no picture")
-    try:
-        stream = derivatives().open(found.crop_sha256)
-    except StoreError:
-        raise Http404("the picture is missing") from None
-    response = FileResponse(stream, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return derivative_response(found.crop_sha256, cache_control="private, no-store")

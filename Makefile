@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-# System packages the browser tests need: Debian's Chromium, and Noto fonts so Arabic is drawn as letters.
-BROWSER_PACKAGES := chromium fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0
+# System packages the browser tests need: Debian's Chromium, and Noto fonts so Arabic is drawn as letters; nginx for
+# the HTTPS deployment test (tests/deploy: Chromium -> nginx with TLS -> dalil serve, as docs/deploy.md sets it up).
+BROWSER_PACKAGES := chromium fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 nginx
+CHROMIUM ?= /usr/bin/chromium
+NGINX ?= /usr/sbin/nginx
 
 .PHONY: demo test setup browser
 
@@ -17,11 +20,16 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# Installs the browser only where it is missing and apt-get can (Debian/Ubuntu, as root); else the browser tests skip.
+# Installs the browser only where it is missing and apt-get can (Debian/Ubuntu, as root); elsewhere it says so and
+# carries on: `make test` still runs every other test, and the browser and HTTPS tests skip, each with its reason.
 browser:
-	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing $(BROWSER_PACKAGES) with apt-get (for tests/browser)"; \
+	@if [ -x $(CHROMIUM) ] && [ -x $(NGINX) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing $(BROWSER_PACKAGES) with apt-get (for tests/browser and tests/deploy)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); \
+	else \
+		echo "Not installing $(BROWSER_PACKAGES): that needs apt-get as root (this is $$(id -un))."; \
+		echo "The tests that drive Chromium or nginx will skip; to run them, as root: make browser"; \
 	fi
 
 demo: setup

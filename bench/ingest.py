@@ -3,8 +3,8 @@
 Not a test: it prints figures and ratios measured in one run on the same files.
 
     .venv/bin/python bench/ingest.py [--photos 1000] [--megapixels 8] [--workers 2]
-                                     [--workdir DIR] [--keep] [--skip-script] [--json] [--repeat 1]
-                                     [--faces]
+                                     [--workdir DIR] [--keep] [--skip-script] [--skip-scaling]
+                                     [--json] [--repeat 1] [--faces both|off|on]
 
 What it does (see bench/README.md):
 
@@ -17,7 +17,9 @@ What it does (see bench/README.md):
 3. Measures on the N subset:
      ingest  `dalil ingest ... --workers W --json` in a fresh DALIL_HOME
              (default settings, fsync on): its own `seconds` and the wall time
-             of the whole command (process start, DB migration included);
+             of the whole command (process start, DB migration included),
+             without and with the faces stage (--faces both, the default),
+             and the pixel decodes each made per photo;
      floor   read + SHA-256 + Pillow draft-mode decode of each file, Pool(W);
      script  cp -r, bagit sha256 (processes=W), exiftool -json -r,
              ImageMagick thumbnails W-parallel (xargs -P W);
@@ -54,6 +56,8 @@ SEED = 0
 PHOTOS_PER_BODY_GUESS = 6.5
 AIMS = {
     "ingest_over_floor": ("<=", 1.5),
+    "ingest_faces_over_floor": ("", None),  # no aim: the floor finds no faces; reported beside the one without
+    "decodes_per_photo_faces": ("<=", 1.0),
     "ingest_over_script": ("<", 1.0),
     "scaling_2n_over_n": ("<=", 2.1),
 }
@@ -207,19 +211,30 @@ def warm(paths: list[Path]) -> tuple[float, int]:
 # ---------------------------------------------------------------- contenders
 
 
-# The faces stage (on by default in dalil) is off here unless --faces: neither the floor nor the script
-# pipeline looks for faces, so the ratios compare the same work. --faces measures ingest with it.
-WITH_FACES = False
+# The floor finds no faces: the aim (ingest / floor <= 1.5) is for ingest without them; with them, that no photo
+# is decoded twice. The authenticity stage is off unless --authenticity (a second decode, see bench/README.md).
+WITH_AUTHENTICITY = False
 
 
-def clean_env(home: Path) -> dict:
+def clean_env(home: Path, faces: bool) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DALIL_")}
     env["DALIL_HOME"] = str(home)
-    env["DALIL_FACES"] = "1" if WITH_FACES else "0"
+    env["DALIL_FACES"] = "1" if faces else "0"
+    env["DALIL_AUTHENTICITY"] = "1" if WITH_AUTHENTICITY else "0"
     return env
 
 
-def dalil_ingest(archive: Path, home: Path, workers: int) -> dict:
+def decodes_per_photo(summary: dict) -> dict | None:
+    """Pixel decodes per photo (ingested or quarantined: a corrupt one is decoded once too), by where they
+    happened; None from a dalil that does not count them."""
+    counts = summary.get("decodes")
+    files = summary.get("ingested", 0) + summary.get("quarantined", 0)
+    if not isinstance(counts, dict) or not files:
+        return None
+    return {k: round(v / files, 3) for k, v in counts.items()} | {"total": round(sum(counts.values()) / files, 3)}
+
+
+def dalil_ingest(archive: Path, home: Path, workers: int, faces: bool = False) -> dict:
     """`dalil ingest` in a fresh DALIL_HOME; its JSON summary plus the wall time of the whole command."""
     if home.exists():
         shutil.rmtree(home)
@@ -229,7 +244,7 @@ def dalil_ingest(archive: Path, home: Path, workers: int) -> dict:
     if not Path(cmd[0]).exists():
         cmd[0:1] = [sys.executable, "-m", "dalil.cli"]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=clean_env(home), capture_output=True, text=True, cwd=str(home.parent))
+    proc = subprocess.run(cmd, env=clean_env(home, faces), capture_output=True, text=True, cwd=str(home.parent))
     wall = time.perf_counter() - t0
     if proc.returncode not in (0, 3):  # 3: finished, some files quarantined (the archive has corrupt ones)
         raise SystemExit(f"dalil ingest failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
@@ -348,9 +363,9 @@ def median_run(fn, repeat: int, key):
 
 
 def verdict(name: str, value: float | None) -> str:
-    if value is None:
-        return "n/a"
     op, aim = AIMS[name]
+    if value is None or aim is None:
+        return "n/a"
     ok = value <= aim if op == "<=" else value < aim
     return "PASS" if ok else "MISS"
 
@@ -366,11 +381,16 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-script", action="store_true", help="skip the script-pipeline contender")
     ap.add_argument("--repeat", type=int, default=1, help="run each contender R times, report the median")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
-    ap.add_argument("--faces", action="store_true", help="ingest with the faces stage on (dalil's default)")
+    ap.add_argument("--faces", nargs="?", const="on", default="both", choices=("both", "off", "on"),
+                    help="ingest N without and with the faces stage (both, the default), or only off or on "
+                         "(a bare --faces: on); the 2N scaling run is the first of them")
+    ap.add_argument("--skip-scaling", action="store_true", help="skip the 2N ingest (the scaling ratio)")
+    ap.add_argument("--authenticity", action="store_true", help="ingest with the authenticity stage on")
     args = ap.parse_args(argv)
+    global WITH_AUTHENTICITY
+    WITH_AUTHENTICITY = args.authenticity
     n, w = args.photos, args.workers
-    global WITH_FACES
-    WITH_FACES = args.faces
+    modes = {"both": [False, True], "off": [False], "on": [True]}[args.faces]
     workdir = args.workdir.expanduser().resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     info = machine()
@@ -407,7 +427,8 @@ def main(argv=None) -> int:
         dst.parent.mkdir(parents=True, exist_ok=True)
         os.link(full / rec["path"], dst)
     shutil.copy(full / synth.SIDECAR_CSV, warmup / synth.SIDECAR_CSV)
-    dalil_ingest(warmup, run_dir / "home-warmup", w)
+    for faces in modes:
+        dalil_ingest(warmup, run_dir / "home-warmup", w, faces)
     floor(folder_files(warmup / synth.PHOTOS_DIR), w)
     if not script_skip:
         subprocess.run([tools["exiftool"], "-ver"], capture_output=True)
@@ -439,21 +460,31 @@ def main(argv=None) -> int:
     result["floor"] = {**fl, "runs": [r["seconds"] for r in fl_runs]}
     log(f"  floor {fl['seconds']:.1f} s ({fl['decoded']} decoded)")
 
-    # 3a. ingest N
-    def ingest_n():
-        result["rewarm_seconds"].setdefault("ingest_n", []).append(rewarm(sub_paths))
-        r = dalil_ingest(sub, run_dir / "home-n", w)
-        done_with(run_dir / "home-n")
-        return r
+    # 3a. ingest N, without and with the faces stage
+    by_mode = {}
+    for faces in modes:
+        key, label = ("ingest_n_faces", " with faces") if faces else ("ingest_n", "")
 
-    log(f"ingest N ({len(sub_paths)} photos) ...")
-    ing, ing_runs = median_run(ingest_n, args.repeat, key=lambda r: r["wall_seconds"])
+        def ingest_n(faces=faces, key=key):
+            result["rewarm_seconds"].setdefault(key, []).append(rewarm(sub_paths))
+            r = dalil_ingest(sub, run_dir / "home-n", w, faces)
+            done_with(run_dir / "home-n")
+            return r
+
+        log(f"ingest N{label} ({len(sub_paths)} photos) ...")
+        one, one_runs = median_run(ingest_n, args.repeat, key=lambda r: r["wall_seconds"])
+        s = one["summary"]
+        rows.append((f"dalil ingest N{label} (its own 'seconds')", s["files"], s["bytes"], s["seconds"]))
+        rows.append((f"dalil ingest N{label} (wall: start+migrate+ingest)", s["files"], s["bytes"],
+                     one["wall_seconds"]))
+        result[key] = {**one, "runs": [(r["summary"]["seconds"], r["wall_seconds"]) for r in one_runs],
+                       "decodes_per_photo": decodes_per_photo(s)}
+        by_mode[faces] = one
+        log(f"  ingest N{label} {s['seconds']:.1f} s (wall {one['wall_seconds']:.1f} s): {s['ingested']} ingested, "
+            f"{s['quarantined']} quarantined, {s['duplicates']} duplicates, {s['near_duplicates']} near-dup pairs, "
+            f"{s.get('faces', 0)} faces, decodes {s.get('decodes', 'not counted')}")
+    ing = by_mode[modes[0]]
     s = ing["summary"]
-    rows.append(("dalil ingest N (its own 'seconds')", s["files"], s["bytes"], s["seconds"]))
-    rows.append(("dalil ingest N (wall: start+migrate+ingest)", s["files"], s["bytes"], ing["wall_seconds"]))
-    result["ingest_n"] = {**ing, "runs": [(r["summary"]["seconds"], r["wall_seconds"]) for r in ing_runs]}
-    log(f"  ingest N {s['seconds']:.1f} s (wall {ing['wall_seconds']:.1f} s): {s['ingested']} ingested, "
-        f"{s['quarantined']} quarantined, {s['duplicates']} duplicates, {s['near_duplicates']} near-dup pairs")
 
     # 3c. script pipeline
     if not script_skip:
@@ -476,43 +507,71 @@ def main(argv=None) -> int:
     # 3d. scaling: ingest 2N
     def ingest_2n():
         result["rewarm_seconds"].setdefault("ingest_2n", []).append(rewarm(full_paths))
-        r = dalil_ingest(full, run_dir / "home-2n", w)
+        r = dalil_ingest(full, run_dir / "home-2n", w, modes[0])
         done_with(run_dir / "home-2n")
         return r
 
-    log(f"ingest 2N ({len(full_paths)} photos) ...")
-    ing2, ing2_runs = median_run(ingest_2n, args.repeat, key=lambda r: r["wall_seconds"])
-    s2 = ing2["summary"]
-    rows.append(("dalil ingest 2N (its own 'seconds')", s2["files"], s2["bytes"], s2["seconds"]))
-    rows.append(("dalil ingest 2N (wall: start+migrate+ingest)", s2["files"], s2["bytes"], ing2["wall_seconds"]))
-    result["ingest_2n"] = {**ing2, "runs": [(r["summary"]["seconds"], r["wall_seconds"]) for r in ing2_runs]}
-    log(f"  ingest 2N {s2['seconds']:.1f} s (wall {ing2['wall_seconds']:.1f} s)")
+    if args.skip_scaling:
+        ing2 = s2 = None
+    else:
+        log(f"ingest 2N ({len(full_paths)} photos) ...")
+        ing2, ing2_runs = median_run(ingest_2n, args.repeat, key=lambda r: r["wall_seconds"])
+        s2 = ing2["summary"]
+        rows.append(("dalil ingest 2N (its own 'seconds')", s2["files"], s2["bytes"], s2["seconds"]))
+        rows.append(("dalil ingest 2N (wall: start+migrate+ingest)", s2["files"], s2["bytes"], ing2["wall_seconds"]))
+        result["ingest_2n"] = {**ing2, "runs": [(r["summary"]["seconds"], r["wall_seconds"]) for r in ing2_runs]}
+        log(f"  ingest 2N {s2['seconds']:.1f} s (wall {ing2['wall_seconds']:.1f} s)")
 
     done_with(run_dir)
     info["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
 
     # Ratios. ingest/floor and ingest/script use the wall time of the whole command (what a user waits for);
     # the scaling ratio uses ingest's own seconds, normalised to exactly twice the photos.
-    photo_ratio = s2["files"] / s["files"]
+    photo_ratio = s2["files"] / s["files"] if s2 else None
+    no_faces, with_faces = by_mode.get(False), by_mode.get(True)
+    faces_decodes = decodes_per_photo(with_faces["summary"]) if with_faces else None
     ratios = {
-        "ingest_over_floor": ing["wall_seconds"] / fl["seconds"],
+        "ingest_over_floor": no_faces["wall_seconds"] / fl["seconds"] if no_faces else None,
+        "ingest_faces_over_floor": with_faces["wall_seconds"] / fl["seconds"] if with_faces else None,
+        "decodes_per_photo_faces": faces_decodes["total"] if faces_decodes else None,
         "ingest_over_script": ing["wall_seconds"] / result["script"]["seconds"] if not script_skip else None,
-        "scaling_2n_over_n": s2["seconds"] / s["seconds"] * 2 / photo_ratio,
+        "scaling_2n_over_n": s2["seconds"] / s["seconds"] * 2 / photo_ratio if s2 else None,
     }
+    # The figures issue 12 asks for, at the top level of --json.
+    result["ratio_no_faces"] = None if ratios["ingest_over_floor"] is None else round(ratios["ingest_over_floor"], 3)
+    result["ratio_faces"] = (None if ratios["ingest_faces_over_floor"] is None
+                             else round(ratios["ingest_faces_over_floor"], 3))
+    result["decodes_per_photo"] = {"no_faces": result.get("ingest_n", {}).get("decodes_per_photo"),
+                                   "faces": faces_decodes}
+    if no_faces and with_faces:
+        extra = with_faces["wall_seconds"] - no_faces["wall_seconds"]
+        result["faces_stage_seconds_per_photo"] = round(extra / max(1, with_faces["summary"]["ingested"]), 4)
+        result["faces_stage_over_rest"] = round(extra / no_faces["wall_seconds"], 3)
+
+    def _own(run):
+        return f"ingest's own seconds: {run['summary']['seconds'] / fl['seconds']:.2f}"
+
     ratio_notes = {
-        "ingest_over_floor": f"wall {ing['wall_seconds']:.1f} s / floor {fl['seconds']:.1f} s "
-                             f"(ingest's own seconds: {s['seconds'] / fl['seconds']:.2f})",
+        "ingest_over_floor": (f"without faces: wall {no_faces['wall_seconds']:.1f} s / floor {fl['seconds']:.1f} s "
+                              f"({_own(no_faces)})") if no_faces else "not run (--faces on)",
+        "ingest_faces_over_floor": (f"with faces: wall {with_faces['wall_seconds']:.1f} s / floor "
+                                    f"{fl['seconds']:.1f} s ({_own(with_faces)}; the floor finds no faces)")
+                                   if with_faces else "not run (--faces off)",
+        "decodes_per_photo_faces": (f"with faces: {faces_decodes}" if faces_decodes else
+                                    "not counted by this dalil" if with_faces else "not run (--faces off)"),
         "ingest_over_script": (f"wall {ing['wall_seconds']:.1f} s / script {result['script']['seconds']:.1f} s "
                                f"(ingest's own seconds: {s['seconds'] / result['script']['seconds']:.2f})")
                               if not script_skip else f"skipped ({script_skip})",
-        "scaling_2n_over_n": f"ingest's own seconds {s2['seconds']:.1f} / {s['seconds']:.1f} = "
-                             f"{s2['seconds'] / s['seconds']:.2f} for {photo_ratio:.3f}x the photos, scaled to exactly 2x "
-                             f"(wall: {ing2['wall_seconds'] / ing['wall_seconds']:.2f} unscaled)",
+        "scaling_2n_over_n": (f"ingest's own seconds {s2['seconds']:.1f} / {s['seconds']:.1f} = "
+                              f"{s2['seconds'] / s['seconds']:.2f} for {photo_ratio:.3f}x the photos, scaled to "
+                              f"exactly 2x (wall: {ing2['wall_seconds'] / ing['wall_seconds']:.2f} unscaled)")
+                             if s2 else "skipped (--skip-scaling)",
     }
     result["table"] = [{"contender": c, "photos": p, "mb": round(b / 1e6, 1), "seconds": round(t, 3),
                         "photos_per_s": round(p / t, 2) if t else None, "mb_per_s": round(b / 1e6 / t, 1) if t else None}
                        for c, p, b, t in rows]
-    result["ratios"] = {k: {"value": None if v is None else round(v, 3), "aim": f"{AIMS[k][0]} {AIMS[k][1]}",
+    result["ratios"] = {k: {"value": None if v is None else round(v, 3),
+                            "aim": f"{AIMS[k][0]} {AIMS[k][1]}" if AIMS[k][1] is not None else "-",
                             "verdict": verdict(k, v), "note": ratio_notes[k]} for k, v in ratios.items()}
 
     if args.json:
@@ -532,11 +591,15 @@ def main(argv=None) -> int:
     for c, p, b, t in rows:
         print(f"{c:<{width}}  {p:>6}  {b / 1e6:>8,.1f}  {t:>8.2f}  {p / t:>8.2f}  {b / 1e6 / t:>7.1f}")
     print()
-    names = {"ingest_over_floor": "ingest / floor", "ingest_over_script": "ingest / script pipeline",
-             "scaling_2n_over_n": "time(2N) / time(N)"}
+    names = {"ingest_over_floor": "ingest / floor", "ingest_faces_over_floor": "ingest+faces / floor",
+             "decodes_per_photo_faces": "decodes/photo, with faces",
+             "ingest_over_script": "ingest / script pipeline", "scaling_2n_over_n": "time(2N) / time(N)"}
     for k, v in result["ratios"].items():
         value = "  n/a" if v["value"] is None else f"{v['value']:5.2f}"
         print(f"{names[k]:<26} {value}  aim {v['aim']:<6} {v['verdict']:<4}  {v['note']}")
+    if "faces_stage_seconds_per_photo" in result:
+        print(f"faces stage: {result['faces_stage_seconds_per_photo'] * 1000:.0f} ms per photo (wall, with faces "
+              f"minus without), {result['faces_stage_over_rest']:.2f}x the rest of ingest")
     if script_skip and not args.skip_script:
         print(f"\nscript pipeline skipped ({script_skip}); install with: {INSTALL_HINT}")
     return 0

@@ -29,6 +29,47 @@ def faces_off(settings):
     settings.FACES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def authenticity_off(settings):
+    """Ingest examines each new photo's authenticity by default: off in tests; tests/authenticity turn it on."""
+    settings.AUTHENTICITY_ENABLED = False
+
+
+_FORCE_LOGIN_PASSWORD_ONLY = None
+
+
+def _force_login_with_second_factor(client, user, backend=None):
+    """Client.force_login in tests: signed in as after the password *and* a code, as every staff page requires."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _FORCE_LOGIN_PASSWORD_ONLY(client, user, backend)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def force_login_verifies_second_factor(monkeypatch):
+    """Staff pages need a second factor (dalil.accounts): `client.force_login(user)` gives the session one.
+    Tests of the second factor itself sign in with a password only through `password_only_login`."""
+    global _FORCE_LOGIN_PASSWORD_ONLY
+    from django.test import Client
+
+    if _FORCE_LOGIN_PASSWORD_ONLY is None:
+        _FORCE_LOGIN_PASSWORD_ONLY = Client.force_login
+    monkeypatch.setattr(Client, "force_login", _force_login_with_second_factor)
+
+
+@pytest.fixture
+def password_only_login():
+    """password_only_login(client, user): a session signed in with a password only, no second factor yet."""
+    return lambda client, user: _FORCE_LOGIN_PASSWORD_ONLY(client, user)
+
+
 @pytest.fixture
 def instance(settings, tmp_path):
     """A fresh instance folder: store, derivatives and keys under tmp_path (the database is the test one)."""
@@ -51,6 +92,17 @@ def _server_admin(url: str):
 
 
 @pytest.fixture
+def eager_jobs():
+    """Background jobs run inside the request that starts them (Celery's eager mode): for tests of what a job
+    does, not of how it travels (tests/jobs runs real `dalil worker` processes for that)."""
+    from dalil.jobs.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
 def cli_env_factory(tmp_path):
     """Make environments for running `dalil` in subprocesses, each with its own instance and database."""
     made = []
@@ -60,6 +112,7 @@ def cli_env_factory(tmp_path):
         env = {k: v for k, v in os.environ.items() if not k.startswith("DALIL_")}
         env["DALIL_HOME"] = str(tmp_path / f"cli-instance-{len(made)}")
         env["DALIL_FACES"] = "0"  # as the faces_off fixture: a test that wants faces sets it to 1
+        env["DALIL_AUTHENTICITY"] = "0"  # as the authenticity_off fixture
         env["PYTHONUNBUFFERED"] = "1"
         if url.startswith("postgres"):
             database = f"dalil_cli_{uuid.uuid4().hex[:10]}"

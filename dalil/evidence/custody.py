@@ -3,16 +3,20 @@
 A row's hash covers every field a court would care about (sequence, action,
 actor, time, collection, item, details and the previous hash), as canonical
 JSON, so editing any of them, or removing or reordering rows, breaks the chain
-at a row that `dalil verify` names.
+at a row that `dalil verify` names. Deleting the newest rows, appending forged
+ones or rewriting every hash after an edit keeps the chain whole, so each
+append, once committed, is also anchored outside the database (see anchors.py).
 """
 
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dalil.evidence import anchors
 from dalil.evidence.models import CustodyEvent
 
 GENESIS = "0" * 64
@@ -81,23 +85,50 @@ def append(events: list[Event]) -> list[CustodyEvent]:
                 )
             )
             prev = digest
-        return CustodyEvent.objects.bulk_create(rows)
+        created = CustodyEvent.objects.bulk_create(rows)
+        # After the commit, not before: an anchor must never name rows a rollback took back.
+        transaction.on_commit(partial(anchors.after_append, rows[0].seq, seq, prev))
+        return created
 
 
 def record(action: str, *, actor: str, collection: str = "", item_sha256: str = "", details: dict | None = None):
     return append([Event(action, actor, collection, item_sha256, details or {})])[0]
 
 
-def check_chain() -> list[str]:
-    """Every break in the chain, as sentences naming the row; empty when intact."""
-    problems = []
+@dataclass
+class Walk:
+    """What one pass over the chain found."""
+
+    problems: list[str] = field(default_factory=list)
+    rows: int = 0  # rows present
+    last_seq: int = 0
+    last_hash: str = GENESIS
+    hashes: dict[int, str] = field(default_factory=dict)  # seq -> hash, for the rows asked about
+
+
+def walk(wanted: set[int] = frozenset()) -> Walk:
+    """Check every link of the chain, and keep the hashes of the WANTED rows (those anchors and seals name)."""
+    result = Walk()
     expected_prev, expected_seq = GENESIS, 1
     for event in CustodyEvent.objects.order_by("seq").iterator(chunk_size=2000):
         if event.seq != expected_seq:
-            problems.append(f"custody row #{expected_seq} is missing (next row is #{event.seq})")
+            missing = f"#{expected_seq}" if event.seq == expected_seq + 1 else f"#{expected_seq}-#{event.seq - 1}"
+            result.problems.append(f"custody row {missing} is missing (next row is #{event.seq})"
+                                   if event.seq > expected_seq else
+                                   f"custody row #{event.seq} is out of order (expected #{expected_seq})")
         if event.prev_hash != expected_prev:
-            problems.append(f"custody row #{event.seq} does not point to the row before it (chain broken)")
+            result.problems.append(f"custody row #{event.seq} does not point to the row before it (chain broken)")
         if hash_of(event) != event.hash:
-            problems.append(f"custody row #{event.seq} ({event.action}) was edited: its content no longer matches its hash")
+            result.problems.append(
+                f"custody row #{event.seq} ({event.action}) was edited: its content no longer matches its hash")
+        if event.seq in wanted:
+            result.hashes[event.seq] = event.hash
+        result.rows += 1
+        result.last_seq, result.last_hash = event.seq, event.hash
         expected_prev, expected_seq = event.hash, event.seq + 1
-    return problems
+    return result
+
+
+def check_chain() -> list[str]:
+    """Every break in the chain, as sentences naming the row; empty when intact."""
+    return walk().problems

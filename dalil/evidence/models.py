@@ -12,6 +12,9 @@ Lifecycle of an original (who moves it, when):
 Nothing here is ever edited: the custody log and seals refuse updates and deletes.
 """
 
+import base64
+import hashlib
+
 from django.db import models
 
 from dalil.evidence.append_only import AppendOnlyModel
@@ -77,8 +80,14 @@ class Sighting(models.Model):
 
     acquisition = models.ForeignKey(Acquisition, on_delete=models.PROTECT, related_name="sightings")
     item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.PROTECT, related_name="sightings")
-    path = models.TextField(help_text="Path inside the source, '/'-separated; undecodable bytes shown as \\xNN.")
-    raw_path_b64 = models.TextField(blank=True, help_text="The name's original bytes when they are not UTF-8.")
+    # What was received is identified by its raw name bytes (and, in a zip, its member's index), never by
+    # the display form: two members named alike, or `a\\b.jpg` beside `a/b.jpg`, are two sightings.
+    key = models.CharField(max_length=64, help_text="SHA-256 of the member index and raw path bytes: this "
+                           "sighting's identity in its source (see sighting_key).")
+    member_index = models.PositiveIntegerField(null=True, blank=True, help_text="The entry's index in a zip.")
+    path = models.TextField(help_text="Path inside the source as shown: '/'-separated, undecodable bytes as \\xNN.")
+    raw_path_b64 = models.TextField(blank=True, help_text="The path's original bytes (base64) when they differ "
+                                    "from the path as shown (not UTF-8, or a zip's '\\' shown as '/').")
     size = models.BigIntegerField(null=True)
     modified_at = models.DateTimeField(null=True)
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
@@ -88,11 +97,27 @@ class Sighting(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["acquisition", "path"], name="one_sighting_per_path")]
+        constraints = [models.UniqueConstraint(fields=["acquisition", "key"], name="one_sighting_per_key")]
         indexes = [models.Index(fields=["outcome"])]
 
     def __str__(self) -> str:
         return self.path
+
+    @property
+    def raw_path(self) -> bytes:
+        """The path's bytes exactly as found in the source."""
+        return base64.b64decode(self.raw_path_b64) if self.raw_path_b64 else self.path.encode("utf-8")
+
+
+def sighting_key(raw_path: bytes, member_index: int | None = None) -> str:
+    """A sighting's identity in its source: the raw path bytes, and the member index inside a zip."""
+    prefix = b"-" if member_index is None else str(member_index).encode()
+    return hashlib.sha256(prefix + b"\0" + raw_path).hexdigest()
+
+
+def legacy_sighting_key(path: str) -> str:
+    """The key given to a zip sighting recorded before member indexes were kept (see migration 0003)."""
+    return hashlib.sha256(b"legacy\0" + path.encode("utf-8")).hexdigest()
 
 
 class CustodyEvent(AppendOnlyModel):
@@ -106,6 +131,7 @@ class CustodyEvent(AppendOnlyModel):
         VERIFIED = "verified"
         EXPORTED = "exported"
         ORIGINAL_VIEWED = "original_viewed"
+        NUMBERS_READ = "numbers_read"  # a stored photo's numbers read again (`dalil numbers reapply`)
 
     seq = models.PositiveBigIntegerField(unique=True)
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -136,6 +162,10 @@ class Seal(AppendOnlyModel):
     key_fingerprint = models.CharField(max_length=80)
     sealed_at = models.DateTimeField()
     leaves = models.TextField(help_text="The sealed SHA-256 digests, sorted, one per line.")
+    # The custody log's head when the seal was made, also in the signed statement: a seal anchors the chain.
+    # Nullable (no default) so that adding them keeps the table, and its append-only triggers, on SQLite.
+    custody_rows = models.PositiveBigIntegerField(null=True, help_text="Custody rows when sealed (the head's seq).")
+    custody_head = models.CharField(max_length=64, null=True, help_text="The hash of that newest custody row.")
 
     class Meta:
         ordering = ["sealed_at", "pk"]

@@ -152,7 +152,7 @@ class LocalStore(Store):
             tmp.unlink()
             return
         final.parent.mkdir(parents=True, exist_ok=True)
-        tmp.chmod(0o444)
+        tmp.chmod(0o400)  # read-only, and the instance user's only (docs/security.md)
         os.replace(tmp, final)  # atomic: a reader sees the whole object or none
 
     def exists(self, sha: str) -> bool:

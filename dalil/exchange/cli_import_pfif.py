@@ -13,8 +13,9 @@ SHOWN = 10
 
 def add_arguments(parser):
     parser.add_argument("file", help="a PFIF XML file")
-    parser.add_argument("--domain", default="", help="the domain this source may write records for (their ids "
-                        "begin with it); records of any other domain are refused. Default: the first record's")
+    parser.add_argument("--domain", default="", help="the domain(s) this source may write records for, comma-"
+                        "separated (their ids begin with it); records of any other domain are refused. Default: "
+                        "the first record's; in a file a dalil instance exported, each record's own")
     parser.add_argument("--consent", action="append", default=[], choices=sorted(common.CONSENT_NAMES),
                         help="what the sharing agreement with this source allows for its records (repeatable): "
                              "contact (contact the reporter), prosecutors, other-bodies (share onwards). Default: "

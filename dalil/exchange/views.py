@@ -40,6 +40,7 @@ from dalil.exchange.models import ImportRun, TableReport
 from dalil.exchange.tables import mapping as M
 from dalil.exchange.tables.read import TableError, read_table, sheet_names
 from dalil.exchange.tables.run import TableImportError, import_bytes
+from dalil.lib import background
 from dalil.lib.roles import Role, has_role, require_role
 
 KIND_ROLES = {"reports": (Role.CASEWORKER, Role.ADMIN), "victims": (Role.ARCHIVIST, Role.ANALYST, Role.ADMIN)}
@@ -239,20 +240,16 @@ def confirm(request):
         messages.error(request, _("The file or its mapping changed since this dry run: check the dry run again, then "
                                   "confirm."))
         return redirect("exchange:preview" if state.get("columns") else "exchange:mapping")
-    try:
-        summary = import_bytes(raw, Path(name).with_suffix(_suffix(state)), state["kind"],
-                               request.user.get_username(), sheet=state.get("sheet") or None,
-                               columns=state["columns"], consents=state.get("consents") or {}, request=request)
-    except TableImportError as exc:
-        messages.error(request, str(exc))
-        return redirect("exchange:mapping")
-    if summary.run is not None and state["name"] != Path(name).with_suffix(_suffix(state)).name:
-        ImportRun.objects.filter(pk=summary.run).update(file_name=state["name"][:500])
-    uploads.clear_pending(request)  # the encrypted file is deleted: the import is done
-    request.session[LAST_RUN] = summary.run
-    messages.success(request, _("Imported: %(counts)s.") % {
-        "counts": ", ".join(f"{n} {_(a)}" for a, n in sorted(summary.counts.items())) or _("nothing")})
-    return redirect("exchange:done")
+    # Applied in the background (dalil.jobs), from the encrypted upload, which the job deletes once imported.
+    job_id = background.start(background.IMPORT_TABLE, request.user.get_username(), {
+        "token": state["token"], "user": request.user.pk, "name": state["name"], "format": state.get("format"),
+        "kind": state["kind"], "sheet": state.get("sheet") or "", "columns": state["columns"],
+        "consents": state.get("consents") or {}, "sha256": state.get("sha256", ""),
+        # the client's address for the import's audit rows (hashed there), dropped from the job once it ran
+        "address": request.META.get("REMOTE_ADDR", "")}, request=request)
+    request.session.pop(uploads.SESSION_KEY, None)  # the upload now belongs to the job, not to this session's steps
+    messages.success(request, _("The import started as job %(job)s.") % {"job": job_id})
+    return redirect("jobs:detail", pk=job_id)
 
 
 @import_page(post=True)
@@ -266,6 +263,10 @@ def cancel(request):
 @import_page(post=None)
 def done(request):
     run = ImportRun.objects.filter(pk=request.session.get(LAST_RUN) or 0, kind__in=kinds_for(request.user)).first()
+    asked = request.GET.get("run", "")
+    if asked.isdigit():  # from the import's job page (dalil.jobs): one's own imports only
+        run = ImportRun.objects.filter(pk=int(asked), kind__in=kinds_for(request.user),
+                                       actor=request.user.get_username()).first()
     if run is None:
         return redirect("exchange:upload")
     reports, victims = [], []

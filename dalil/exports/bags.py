@@ -9,7 +9,10 @@ check it all. Payload manifests and tag manifests are written in SHA-256 and
 SHA-512, from hashes taken while each file is copied, so every byte is read once.
 
 The bag is written into a hidden folder beside OUT and renamed to OUT only when
-complete; a failure removes it and marks the export job failed.
+complete; a failure removes it and marks the export job failed. Its folders are
+0700 and its files 0600: a package holds what families told the archive, and
+the server's exports folder must not be readable by other accounts. Families'
+contact details never sit in it in clear (dalil/exports/contacts.py).
 """
 
 import datetime
@@ -29,7 +32,7 @@ from dalil.audit.models import audit
 from dalil.evidence.models import Acquisition, CustodyEvent, Item, Seal, Sighting
 from dalil.evidence.seals import PROOF_FORMAT
 from dalil.evidence.store import CHUNK, StoreError, originals
-from dalil.exports import profiles, readme, redact
+from dalil.exports import contacts, profiles, readme, redact, signature
 from dalil.exports.jobs import export_job
 from dalil.exports.models import ExportJob
 from dalil.exports.scope import Scope
@@ -41,6 +44,7 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/tiff": "tif", "ima
               "image/heic": "heic", "image/heif": "heif", "application/zip": "zip", "text/plain": "txt",
               "text/csv": "csv", "application/pdf": "pdf"}
 AUDIT_EXPORTED_CONTACT = "exported_contact"  # dalil.audit: a reporter's contact details left in a package
+PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 
 SCOPE_AR = {"case": "الحالة", "collection": "المجموعة", "query": "الاستعلام"}  # the Arabic README's scope line
 
@@ -94,8 +98,8 @@ class BagWriter:
     def add_tag_file(self, name: str, text: str) -> None:
         (self.root / name).write_text(text, encoding="utf-8")
 
-    def finish(self, info: list[tuple[str, str]]) -> None:
-        """bagit.txt, bag-info.txt (with Payload-Oxum and Bag-Size), manifests and tag manifests."""
+    def finish(self, info: list[tuple[str, str]], sign=None) -> None:
+        """bagit.txt, bag-info.txt (with Payload-Oxum and Bag-Size), manifests, `sign(root)` and tag manifests."""
         octets = sum(p["size"] for p in self.payload.values())
         info = info + [("Payload-Oxum", f"{octets}.{len(self.payload)}"), ("Bag-Size", _human(octets))]
         (self.root / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
@@ -104,10 +108,21 @@ class BagWriter:
         for algorithm in self.ALGORITHMS:
             lines = "".join(f"{d[algorithm]}  {_encode_path(p)}\n" for p, d in sorted(self.payload.items()))
             (self.root / f"manifest-{algorithm}.txt").write_text(lines, encoding="utf-8")
+        if sign is not None:
+            sign(self.root)  # a tag file over the payload manifests, itself listed in the tag manifests
         tag_files = sorted(p.name for p in self.root.iterdir() if p.is_file() and not p.name.startswith("tagmanifest-"))
         for algorithm in self.ALGORITHMS:
             lines = "".join(f"{_hash_file(self.root / name, algorithm)}  {name}\n" for name in tag_files)
             (self.root / f"tagmanifest-{algorithm}.txt").write_text(lines, encoding="utf-8")
+
+
+def make_private(root: Path) -> None:
+    """Folders 0700 and files 0600 under ROOT. While it is written the bag sits in a 0700 folder (mkdtemp) that no
+    other account can enter, so tightening once at the end, before it is renamed into place, leaves no window."""
+    for folder, dirs, files in os.walk(root):
+        os.chmod(folder, PRIVATE_DIR)
+        for name in files:
+            os.chmod(os.path.join(folder, name), PRIVATE_FILE)
 
 
 def _encode_path(path: str) -> str:
@@ -258,7 +273,7 @@ def item_metadata(item: Item, profile: profiles.Profile, file_entry: dict) -> di
     return meta
 
 
-def _report(report, profile: profiles.Profile, actor: str, job) -> dict:
+def _report(report, profile: profiles.Profile, actor: str, job, box: contacts.ContactBox) -> dict:
     data = {
         "reference": report.reference,
         "missing_person": {
@@ -274,16 +289,18 @@ def _report(report, profile: profiles.Profile, actor: str, job) -> dict:
         "reporter_relationship": report.reporter_relationship,
         "would_testify": report.would_testify,
     }
-    if profile.allows_contact(report):
-        data["reporter_contact"] = {"name": report.reporter_name, "phone": report.reporter_phone,
-                                    "email": report.reporter_email,
-                                    "consent": "the family consented to be contacted"}
+    if profile.allows_contact(report) and box.include:
+        data["reporter_contact"] = box.add(report.reference, report.reporter_name, report.reporter_phone,
+                                           report.reporter_email)
         audit(None, AUDIT_EXPORTED_CONTACT, f"report:{report.reference}", actor=actor, job=job.pk,
-              profile=profile.name)
+              profile=profile.name, encrypted_to=box.keys)
+    elif profile.allows_contact(report):
+        data["reporter_contact"] = box.withhold()
     return data
 
 
-def case_record(case, profile: profiles.Profile, item_files: dict, actor: str, job, counts: dict) -> dict:
+def case_record(case, profile: profiles.Profile, item_files: dict, actor: str, job, counts: dict,
+                box: contacts.ContactBox) -> dict:
     full = profile.metadata == "full"
     record = {
         "case": case.pk,
@@ -309,7 +326,7 @@ def case_record(case, profile: profiles.Profile, item_files: dict, actor: str, j
             counts["reports_withheld"] += 1  # no consent: not even its existence leaves
             continue
         counts["reports"] += 1
-        entry = {"report": _report(ident.report, profile, actor, job)}
+        entry = {"report": _report(ident.report, profile, actor, job, box)}
         if profile.believed_dead:
             entry["state"] = ident.state
             entry["believed_dead"] = ident.state == "confirmed"
@@ -360,12 +377,20 @@ def check_out(out: Path) -> Path:
 
 
 def export_bag(scope: Scope, profile_name: str, actor: str, out: Path | None = None, recipient: str = "",
-               organization: str = "") -> ExportJob:
-    """Write the package and record the job; out=None writes it under DALIL_HOME/exports/<job id>/ (web jobs)."""
+               organization: str = "", recipient_keys=(), contacts_allowed: bool = False) -> ExportJob:
+    """Write the package and record the job; out=None writes it under DALIL_HOME/exports/<job id>/ (web jobs).
+
+    Families' contact details go in only encrypted to `recipient_keys` (age public keys), and only when
+    `contacts_allowed` (whoever exports may see them); otherwise they are withheld (dalil/exports/contacts.py).
+    """
     profile = profiles.get(profile_name)
     if profile.aggregates_only or not profile.originals:
         raise ExportRefused(f"the {profile.name} profile exports aggregates only (statistics), never an evidence "
                             "package: choose prosecutor or partner")
+    try:
+        box = contacts.decide(profile, recipient_keys, contacts_allowed, actor)
+    except contacts.ContactKeyError as exc:
+        raise ExportRefused(str(exc)) from None
     if out is not None:
         out = check_out(out)
     shas = [i.sha256 for i in scope.items]
@@ -373,13 +398,17 @@ def export_bag(scope: Scope, profile_name: str, actor: str, out: Path | None = N
     sealed, chosen = sealed_collections(shas, prefer)
     with export_job(ExportJob.Kind.BAG, profile.name, actor, scope.description, out or "", recipient) as job:
         if out is None:
-            out = Path(settings.HOME) / "exports" / str(job.pk) / bag_name(job, scope)
-            out.parent.mkdir(parents=True, exist_ok=True)
+            exports = Path(settings.HOME) / "exports"
+            out = exports / str(job.pk) / bag_name(job, scope)
+            out.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+            exports.chmod(PRIVATE_DIR)  # also when an older version made it world-readable
             job.output = str(out)
             job.save(update_fields=["output"])
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))  # 0700
         try:
-            summary = _write_package(tmp, job, scope, profile, sealed, chosen, actor, organization or "dalil archive")
+            summary = _write_package(tmp, job, scope, profile, sealed, chosen, actor, organization or "dalil archive",
+                                     box)
+            make_private(tmp)
             if out.exists():
                 out.rmdir()  # an empty folder the caller made; os.rename would refuse a non-empty one anyway
             os.rename(tmp, out)
@@ -387,11 +416,23 @@ def export_bag(scope: Scope, profile_name: str, actor: str, out: Path | None = N
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         job.summary = summary
+        _record_contacts(job, summary["contacts"], actor, profile)
         job.exported_items = [sha for sha in shas if sha not in summary["withheld_items"]]
     return job
 
 
-def _write_package(root: Path, job, scope: Scope, profile, sealed, chosen, actor: str, organization: str) -> dict:
+def _record_contacts(job, summary: dict, actor: str, profile) -> None:
+    """On the job and in the audit log: this package carries contact details, encrypted to these keys."""
+    job.contact_details = summary["mode"] == "encrypted"
+    job.contact_recipients = summary["keys"] if job.contact_details else []
+    job.save(update_fields=["contact_details", "contact_recipients"])
+    if job.contact_details:
+        audit(None, AUDIT_EXPORTED_CONTACT, f"export:{job.pk}", actor=actor, job=job.pk, profile=profile.name,
+              reports=summary["count"], encrypted_to=job.contact_recipients)
+
+
+def _write_package(root: Path, job, scope: Scope, profile, sealed, chosen, actor: str, organization: str,
+                   box: contacts.ContactBox) -> dict:
     store = originals()
     bag = BagWriter(root)
     counts = {"items": 0, "redacted": 0, "withheld": 0, "cases": len(scope.cases), "reports": 0,
@@ -438,7 +479,7 @@ def _write_package(root: Path, job, scope: Scope, profile, sealed, chosen, actor
         entries.append(entry)
         counts["items"] += 1
     for case in scope.cases:
-        bag.add_json(f"cases/{case.pk}.json", case_record(case, profile, item_files, actor, job, counts))
+        bag.add_json(f"cases/{case.pk}.json", case_record(case, profile, item_files, actor, job, counts, box))
     collections = set(chosen.values())
     rows = custody_excerpt(list(chosen), collections)
     head = CustodyEvent.objects.order_by("-seq").values("seq", "hash").first()
@@ -458,6 +499,9 @@ def _write_package(root: Path, job, scope: Scope, profile, sealed, chosen, actor
         bag.add_bytes(f"verify/{tool}", (RECIPIENT_TOOLS / tool).read_bytes())
     created = timezone.now()
     identifier = f"dalil-export-{job.pk}"
+    contact_summary = box.summary()
+    if contact_summary["mode"] == "encrypted":
+        bag.add_bytes(contacts.FILE, box.seal(identifier))
     bag.add_json("package.json", {
         "format": PACKAGE_FORMAT, "identifier": identifier, "job": job.pk, "profile": profile.name,
         "scope": scope.description, "created_at": _iso(created), "recipient": job.recipient,
@@ -468,11 +512,12 @@ def _write_package(root: Path, job, scope: Scope, profile, sealed, chosen, actor
                     "row_hash": "SHA-256 of the UTF-8 JSON of seq, action, actor, at, collection, item_sha256, "
                                 "details, prev_hash; keys sorted, separators ',' and ':', non-ASCII as is"},
         "counts": {k: v for k, v in counts.items() if k != "reports_withheld"},
+        "contacts": contact_summary,
     })
     fingerprints = sorted({sc.seal.key_fingerprint for sc in sealed.values()})
     ctx = {"identifier": identifier, "created": created.strftime("%Y-%m-%d %H:%M"), "organization": organization,
            "recipient": job.recipient, "scope": scope.label, "profile": profile.name, "job": job.pk,
-           "fingerprint": " / ".join(fingerprints),
+           "fingerprint": " / ".join(fingerprints), "contacts": contact_summary,
            "counts": f"{counts['items']} files, {counts['cases']} case(s), {counts['reports']} report(s)"
                      + (f", {counts['withheld']} file(s) withheld" if counts["withheld"] else "") + ".",
            "scope_ar": "، ".join(f"{SCOPE_AR.get(kind, kind)} {value}" for kind, value in scope.description.items()),
@@ -491,8 +536,8 @@ def _write_package(root: Path, job, scope: Scope, profile, sealed, chosen, actor
         ("Dalil-Export-Profile", profile.name),
         ("Dalil-Recipient", job.recipient or "-"),
         ("Dalil-Seal-Key-Fingerprint", " ".join(fingerprints)),
-    ])
-    return {**counts, "withheld_items": withheld_items, "bag": identifier}
+    ], sign=lambda root: signature.sign_package(root, identifier, _iso(created)))
+    return {**counts, "withheld_items": withheld_items, "bag": identifier, "contacts": contact_summary}
 
 
 def _version() -> str:

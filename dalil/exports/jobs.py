@@ -1,7 +1,6 @@
 """Running an export as a job: a row before, a hash and a custody row after, a clear failure in between."""
 
 import hashlib
-import os
 import shutil
 import socket
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ from dalil.evidence import custody
 from dalil.evidence.models import CustodyEvent
 from dalil.exports import profiles
 from dalil.exports.models import ExportJob
+from dalil.lib import processes
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
@@ -37,17 +37,7 @@ def sha256_of(path: Path) -> tuple[str, int]:
 
 
 def _this_worker() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
+    return processes.this_process()
 
 
 def _remove_output(job: ExportJob) -> None:
@@ -69,8 +59,7 @@ def mark_interrupted() -> list[ExportJob]:
     host = socket.gethostname()
     found = []
     for job in ExportJob.objects.filter(status=ExportJob.Status.RUNNING, worker__startswith=f"{host}:"):
-        pid = job.worker.rsplit(":", 1)[1]
-        if not pid.isdigit() or _alive(int(pid)):
+        if not processes.gone(job.worker):
             continue
         _remove_output(job)
         job.status, job.finished_at = ExportJob.Status.FAILED, timezone.now()

@@ -6,6 +6,9 @@ Lifecycle (status):
 3. failed   — the export stopped; `error` says why; whatever was half-written is removed. A job whose
                process was killed is found still "running" with a dead `worker` by the next export (or the
                exports page) on that machine, and marked failed as interrupted the same way.
+
+`contact_details` is set when the output carries families' contact details (only ever encrypted to the
+recipient's age keys, listed in `contact_recipients`; dalil/exports/contacts.py).
 """
 
 from django.db import models
@@ -35,6 +38,10 @@ class ExportJob(models.Model):
     summary = models.JSONField(default=dict, blank=True, help_text="Counts: items, cases, reports, notes…")
     error = models.TextField(blank=True)
     worker = models.CharField(max_length=300, blank=True, help_text="host:pid of the process writing it.")
+    contact_details = models.BooleanField(
+        default=False, help_text="The output carries families' contact details (encrypted to the recipient's key).")
+    contact_recipients = models.JSONField(
+        default=list, blank=True, help_text="The age public keys the contact details were encrypted to.")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -4,6 +4,8 @@ Written in English (README.txt) and Arabic (README.ar.txt); both say the same
 thing. The commands are the same in both: they are what the recipient types.
 """
 
+import textwrap
+
 PROFILE_EN = {
     "prosecutor": "PROSECUTOR package: the originals byte for byte, their full metadata (including camera "
                   "serial numbers, which help authenticate a photo), the custody log excerpt, and the "
@@ -111,7 +113,7 @@ folder, run:
    {ctx['job']} with the SHA-256 of its tagmanifest-sha512.txt (which, through
    the manifests, covers every file). Ask the archive for it and compare with:
        sha256sum tagmanifest-sha512.txt
-{REDACTED_EN if redacted else ''}
+{REDACTED_EN if redacted else ''}{contacts_en(ctx.get('contacts'))}
 Questions: contact the archive that sent you this package and quote {ctx['identifier']}.
 """
 
@@ -176,7 +178,7 @@ def arabic(ctx: dict) -> str:
 ٥. بصمة الحزمة نفسها: سجّل الأرشيف هذه الحزمة بوصفها مهمة التصدير رقم {ctx['job']} مع بصمة SHA-256
    للملف tagmanifest-sha512.txt. اطلبها من الأرشيف وقارنها بناتج:
        sha256sum tagmanifest-sha512.txt
-{REDACTED_AR if redacted else ''}
+{REDACTED_AR if redacted else ''}{contacts_ar(ctx.get('contacts'))}
 للاستفسار: تواصل مع الأرشيف الذي أرسل إليك هذه الحزمة واذكر الرقم {ctx['identifier']}.
 """
 
@@ -190,3 +192,84 @@ REDACTED_AR = """
 check_package.py دون الحاجة إلى الأصل. الملفات التي لا يمكن إزالة بياناتها الوصفية دون إعادة ترميزها
 محجوبة، ومذكورة في data/package.json مع السبب.
 """
+
+
+# Families' contact details (dalil/exports/contacts.py): encrypted to the recipient's age key, or withheld.
+OPEN_CONTACTS = """\
+  age -d -i key.txt data/contacts.age > contacts.json
+  rage -d -i key.txt data/contacts.age > contacts.json        (rage, the Rust age)
+  (or, with Python and pyrage installed: pip install pyrage)
+  python3 -c "import pyrage,sys; k=pyrage.x25519.Identity.from_str(open('key.txt').read().split()[-1]); sys.stdout.buffer.write(pyrage.decrypt(open('data/contacts.age','rb').read(), [k]))" > contacts.json
+"""
+
+CONTACTS_EN = """
+THE FAMILIES' CONTACT DETAILS (encrypted)
+
+The names, phone numbers and emails of the {count} reporter(s) who consented to
+be contacted are not written anywhere in this package in clear. They are in
+one file, data/contacts.age, encrypted with age (https://age-encryption.org)
+to the public key(s) you gave the archive:
+{keys}
+Only the matching secret key (the file age-keygen wrote, "key.txt" below)
+opens it. Keep the decrypted file off shared disks and mail. To open it:
+
+{open}
+contacts.json lists each report by its reference (as in data/cases/*.json,
+"reporter_contact"). The file is listed in the manifests like any other: the
+checks above work without the key.
+"""
+
+WITHHELD_EN = """
+THE FAMILIES' CONTACT DETAILS (withheld)
+
+{paragraph}
+"""
+WITHHELD_PARAGRAPH_EN = ("{count} family(ies) in this package consented to be contacted, but their contact details are "
+                         "not in it: {reason}. Ask the archive for a package made for your age public key, or contact "
+                         "the families through the archive.")
+
+WITHHELD_WHY_AR = {
+    "no_key": "لم يُعطَ الأرشيف مفتاحًا عامًا (age) للجهة المستلمة لتشفيرها به",
+    "role": "من أعدّ الحزمة لا يحق له الاطلاع على بيانات الاتصال (يحق ذلك لمسؤولي الحالات والمدير فقط)",
+}
+
+CONTACTS_AR = """
+بيانات الاتصال بالعائلات (مشفّرة)
+أسماء مقدّمي البلاغات الذين وافقوا على التواصل معهم ({count}) وأرقام هواتفهم وبريدهم الإلكتروني غير مكتوبة
+في أي مكان من الحزمة بنص واضح. هي في ملف واحد، data/contacts.age، مشفّر بأداة age
+(https://age-encryption.org) للمفتاح أو المفاتيح العامة التي أعطيتموها للأرشيف:
+{keys}
+لا يفتحه إلا المفتاح السري المقابل (الملف الذي أنشأه age-keygen، واسمه key.txt أدناه). لا تضعوا
+الملف بعد فك تشفيره على أقراص مشتركة أو في البريد. لفتحه:
+
+{open}
+يذكر الملف contacts.json كل بلاغ برقمه المرجعي (كما في data/cases/*.json، الحقل reporter_contact).
+الملف مدرج في ملفات manifest كغيره، فالتحقق أعلاه لا يحتاج إلى المفتاح.
+"""
+
+WITHHELD_AR = """
+بيانات الاتصال بالعائلات (محجوبة)
+وافقت {count} من العائلات في هذه الحزمة على التواصل معها، لكن بيانات الاتصال بها ليست في الحزمة: {reason}.
+اطلبوا من الأرشيف حزمة معدّة لمفتاحكم العام (age)، أو تواصلوا مع العائلات عبر الأرشيف.
+"""
+
+
+def _keys(summary: dict) -> str:
+    return "".join(f"    {key}\n" for key in summary.get("keys", []))
+
+
+def contacts_en(summary: dict | None) -> str:
+    if not summary or summary["mode"] == "none":
+        return ""
+    if summary["mode"] == "encrypted":
+        return CONTACTS_EN.format(count=summary["count"], keys=_keys(summary), open=OPEN_CONTACTS)
+    paragraph = WITHHELD_PARAGRAPH_EN.format(count=summary["withheld"], reason=summary["reason"].split(": ", 1)[-1])
+    return WITHHELD_EN.format(paragraph=textwrap.fill(paragraph, width=76))
+
+
+def contacts_ar(summary: dict | None) -> str:
+    if not summary or summary["mode"] == "none":
+        return ""
+    if summary["mode"] == "encrypted":
+        return CONTACTS_AR.format(count=summary["count"], keys=_keys(summary), open=OPEN_CONTACTS)
+    return WITHHELD_AR.format(count=summary["withheld"], reason=WITHHELD_WHY_AR.get(summary.get("why"), ""))

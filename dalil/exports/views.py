@@ -4,20 +4,14 @@ Archivists (and admins) export: a package carries originals out of the archive,
 which is custody work. Every download is audited, and a bag is served only
 while its tag manifest still hashes to what the job recorded.
 
-A web export is written while the request waits (copying and hashing every
-original, a metadata file and a proof per file). Above a number of files or
-bytes (DALIL_EXPORT_WEB_MAX_FILES / DALIL_EXPORT_WEB_MAX_BYTES, docs/settings.md) the
-form refuses, before anything is written, and gives the `dalil export bag`
-command that makes the same package on the server: a whole real collection
-(~55,000 files, tens of GB) would hold a request for far longer than any
-browser or proxy waits, and a half-written bag tied to a dropped request helps
-nobody. The command line shows progress, can be re-run, and writes where the
-archivist chooses (an external disk for the recipient).
+The form checks the scope at once, then starts a background job (dalil.lib.background) and
+shows the job's page: copying and hashing every original of a whole collection (~55,000
+files, tens of GB) takes far longer than any browser or proxy waits. `dalil export bag`
+makes the same package on the command line, where the archivist chooses (an external disk).
 """
 
 import hashlib
 import logging
-import shlex
 import zipfile
 from pathlib import Path
 
@@ -28,23 +22,31 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from dalil.audit.models import audit
-from dalil.evidence.store import StoreError
-from dalil.exports import scope as scopes
-from dalil.exports.bags import ExportRefused, export_bag
+from dalil.exports import contacts, profiles, scope as scopes
+from dalil.exports.bags import ExportRefused
 from dalil.exports.forms import BagForm
 from dalil.exports.jobs import mark_interrupted, sha256_of
 from dalil.exports.models import ExportJob
-from dalil.exports.profiles import ProfileError
+from dalil.exports.profiles import ProfileError, get as get_profile
+from dalil.lib import background
 from dalil.lib.roles import Role, has_role, require_role
 
 logger = logging.getLogger(__name__)
 MAY_EXPORT = (Role.ARCHIVIST, Role.ADMIN)
 JOBS_PER_PAGE = 50
 AUDIT_DOWNLOADED = "downloaded_export"
+# ExportJob.Kind's labels, translated here: the model's choices stay plain English (no migration for words).
+KIND_LABELS = {
+    ExportJob.Kind.BAG: gettext_noop("evidence package (BagIt)"),
+    ExportJob.Kind.PFIF: gettext_noop("missing-person records (PFIF 1.4)"),
+    ExportJob.Kind.REPORT: gettext_noop("report document"),
+    ExportJob.Kind.STATISTICS: gettext_noop("statistics"),
+}
 
 
 def exporter_required(view):
@@ -76,23 +78,27 @@ def downloadable(job: ExportJob) -> Path | None:
 @exporter_required
 @require_safe
 def jobs(request):
-    return _page(request, BagForm(initial={"case": request.GET.get("case") or None, "profile": "prosecutor"}))
+    return _page(request, BagForm(initial={"case": request.GET.get("case") or None, "profile": "prosecutor"},
+                                  may_export_contacts=contacts.may_export_contacts(request.user)))
 
 
 def _page(request, form, status=200):
     mark_interrupted()  # a job whose process was killed shows as failed, not running forever
     page = Paginator(ExportJob.objects.all(), JOBS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(job, downloadable(job) is not None) for job in page.object_list]
-    max_files, max_bytes = web_limits()
+    for job, _downloadable in rows:  # the stored codes in the reader's language
+        job.kind_label = _(KIND_LABELS.get(job.kind, job.kind))
+        job.profile_label = _(profiles.PROFILES[job.profile].label) if job.profile in profiles.PROFILES else job.profile
     return render(request, "exports/jobs.html", {"form": form, "page": page, "rows": rows,
-                                                 "max_files": f"{max_files:,}", "max_size": _size(max_bytes)},
+                                                 "contacts_field": "recipient_key" in form.fields},
                   status=status)
 
 
 @exporter_required
 @require_POST
 def create(request):
-    form = BagForm(request.POST)
+    allowed = contacts.may_export_contacts(request.user)
+    form = BagForm(request.POST, may_export_contacts=allowed)
     if not form.is_valid():
         return _page(request, form, status=400)
     data = form.cleaned_data
@@ -103,51 +109,34 @@ def create(request):
             scope = scopes.for_collection(data["collection"])
         else:
             scope = scopes.for_query(data["query"])
-        too_large = web_limit_refusal(scope, data)
-        if too_large:
-            form.add_error(None, too_large)
-            return _page(request, form, status=400)
-        job = export_bag(scope, data["profile"], request.user.get_username(), recipient=data["recipient"])
+        if get_profile(data["profile"]).aggregates_only:
+            raise ExportRefused(_("The public profile exports aggregates only, never an evidence package: choose "
+                                  "prosecutor or partner."))
     except (scopes.ScopeError, ExportRefused, ProfileError) as exc:
         form.add_error(None, str(exc))
         return _page(request, form, status=400)
-    except StoreError as exc:
-        messages.error(request, _("The export failed and nothing was kept: %(reason)s") % {"reason": exc})
-        return redirect("exports:jobs")
-    messages.success(request, _("Export %(job)s is ready: %(items)s files, %(cases)s case(s).") % {
-        "job": job.pk, "items": job.summary.get("items", 0) - job.summary.get("withheld", 0),
-        "cases": job.summary.get("cases", 0)})
-    return redirect("exports:jobs")
+    # Written in the background (dalil.jobs): the job page shows its progress, then the package's hash and download.
+    job_id = background.start(background.BAG, request.user.get_username(), {
+        "scope": scope.description, "profile": data["profile"], "recipient": data["recipient"],
+        "recipient_keys": data.get("recipient_key", []), "contacts_allowed": allowed,
+        "files": len(scope.items), "bytes": sum(item.size for item in scope.items)}, request=request)
+    messages.success(request, _("Export started as job %(job)s: %(files)s files to package.") % {
+        "job": job_id, "files": f"{len(scope.items):,}"})
+    return redirect("jobs:detail", pk=job_id)
 
 
-def web_limits() -> tuple[int, int]:
-    return settings.EXPORT_WEB_MAX_FILES, settings.EXPORT_WEB_MAX_BYTES
-
-
-def web_limit_refusal(scope, data: dict) -> str:
-    """Why this package is too large to make while the page waits, with the command that makes it; "" if it is not."""
-    max_files, max_bytes = web_limits()
-    files, size = len(scope.items), sum(item.size for item in scope.items)
-    if files <= max_files and size <= max_bytes:
-        return ""
-    kind, value = next(iter(scope.description.items()))
-    what = f"--{kind} {shlex.quote(str(value))}"
-    command = (f"dalil export bag {what} --profile {data['profile']} --recipient {shlex.quote(data['recipient'])} "
-               f"/path/to/new-folder")
-    return _("This package would hold %(files)s files (%(size)s): too large to make while this page waits (the web "
-             "form makes packages of up to %(max_files)s files and %(max_size)s). Nothing was written. Make it on the "
-             "server with the command line, which shows its progress and writes where you choose, e.g. an external "
-             "disk for the recipient: %(command)s") % {
-        "files": f"{files:,}", "size": _size(size), "max_files": f"{max_files:,}", "max_size": _size(max_bytes),
-        "command": command}
-
-
-def _size(octets: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if octets < 1000 or unit == "GB":
-            return f"{octets:,} {unit}" if unit == "bytes" else f"{octets:,.1f} {unit}"
-        octets /= 1000
-    return f"{octets} GB"
+def contact_sentence(summary: dict) -> str:
+    """What became of the families' contact details, for the page (the README says the same)."""
+    if summary.get("mode") == "encrypted":
+        return _("Contact details of %(count)s report(s) are in the package, encrypted to the recipient's key "
+                 "(data/contacts.age).") % {"count": summary["count"]}
+    if summary.get("mode") == "withheld":
+        if summary.get("why") == "role":
+            return _("Contact details of %(count)s report(s) were withheld: only a caseworker or an administrator "
+                     "may export them.") % {"count": summary["withheld"]}
+        return _("Contact details of %(count)s report(s) were withheld: give the recipient's age public key to "
+                 "include them, encrypted.") % {"count": summary["withheld"]}
+    return ""
 
 
 class _Sink:

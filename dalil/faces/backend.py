@@ -6,12 +6,19 @@ downloaded). `FakeBackend` is deterministic and for unit tests only.
 """
 
 import hashlib
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 
+# dlib's detectors, shape predictor and ResNet are loaded once per process by face_recognition (module globals,
+# shared by every DlibBackend) and are not safe to call from two threads at once: their scratch buffers are
+# shared, and 8 web threads calling them together crashed the process (free(): corrupted unsorted chunks). Every
+# call into them holds this lock; ingest's faces stage gets parallelism from worker processes instead, each
+# with its own models (dalil.faces.scan).
+DLIB_LOCK = threading.Lock()
 
 
 def upsamples_for(longest_side: int) -> tuple[int, ...]:
@@ -127,7 +134,10 @@ class DlibBackend(FaceBackend):
         return encodings
 
     def detect_and_embed(self, rgb: np.ndarray) -> list[DetectedFace]:
-        rgb = np.ascontiguousarray(rgb)
+        with DLIB_LOCK:  # one thread at a time in dlib (see DLIB_LOCK)
+            return self._detect_and_embed(np.ascontiguousarray(rgb))
+
+    def _detect_and_embed(self, rgb: np.ndarray) -> list[DetectedFace]:
         upsamples = upsamples_for(max(rgb.shape[:2]))
         boxes, upsample = self._find(rgb, upsamples)
         turns, image = 0, rgb

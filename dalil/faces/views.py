@@ -19,6 +19,7 @@ from dalil.archive.views.media import derivative_response
 from dalil.audit.models import AuditEvent, audit
 from dalil.faces import backend as backends
 from dalil.faces.models import Face
+from dalil.lib.limits import BUSY, Busy, busy
 from dalil.lib.roles import Role, has_role, require_role
 
 ROLES = (Role.CASEWORKER, Role.REVIEWER, Role.ADMIN)
@@ -49,8 +50,12 @@ def search(request):
 def _search(request):
     context = {"max_photos": MAX_PHOTOS, "available": backends.available(), "matches": None, "errors": []}
     if request.method == "POST" and context["available"]:
-        context.update(_run_search(request))
-    return render(request, "faces/search.html", context, )
+        try:
+            context.update(_run_search(request))
+        except Busy:  # the server is decoding or searching enough pictures already: 503, try again in a minute
+            context["errors"] = [BUSY]
+            return busy(render(request, "faces/search.html", context))
+    return render(request, "faces/search.html", context)
 
 
 def _run_search(request) -> dict:

@@ -11,11 +11,13 @@ Lifecycle of an identification (who moves it, when):
 Every step is an IdentificationStep row and an audit event.
 """
 
+import datetime
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from dalil.archive.models import BodyCase
 from dalil.lib import crypto
@@ -31,6 +33,14 @@ def new_reference() -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date a family knew: the date field then holds the first day of that month or year."""
+
+    DAY = "day", "day"
+    MONTH = "month", "month"
+    YEAR = "year", "year"
 
 
 class MissingPersonReport(models.Model):
@@ -69,9 +79,15 @@ class MissingPersonReport(models.Model):
     mother_name_latin = models.CharField(max_length=100, blank=True)
     sex = models.CharField(max_length=6, choices=Sex.choices, blank=True)
     birth_date = models.DateField(null=True, blank=True)
+    # A family often knows only the year, or the month, and "about": the date holds the first day of what they
+    # knew, the precision says how much, and matching widens its window instead of trusting a guessed day.
+    birth_date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    birth_date_approximate = models.BooleanField(default=False)
     age_at_arrest = models.PositiveSmallIntegerField(null=True, blank=True)
     home_town = models.CharField(max_length=200, blank=True)
     arrest_date = models.DateField(null=True, blank=True)
+    arrest_date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    arrest_date_approximate = models.BooleanField(default=False)
     arrest_place = models.CharField(max_length=200, blank=True)
     arresting_branch = models.CharField(max_length=40, blank=True)
     last_detention_place = models.CharField(max_length=200, blank=True)
@@ -89,11 +105,26 @@ class MissingPersonReport(models.Model):
     consent_other_bodies = models.BooleanField(default=False)
     would_testify = models.CharField(max_length=5, choices=Testify.choices, blank=True)
     wants_caseworker_search = models.BooleanField(default=False)
+    # News of a death is told by a caseworker, in person or by phone, before the follow-up page shows it; unless
+    # the family chose, in the report, to read it on the page.
+    news_on_page = models.BooleanField(default=False)
+    # Contact details (name, phone, email, claim documents) are kept DALIL_CONTACT_RETENTION_DAYS from the last
+    # contact: the family opening their link or writing to us, or a caseworker recording that they spoke. Then
+    # `dalil retention` erases them (dalil.identification.retention); the report itself stays.
+    last_contact_at = models.DateTimeField(default=timezone.now, db_index=True)
+    contact_erased_at = models.DateTimeField(null=True, blank=True)
+    # The caseworker who has the report in hand (dalil.casework.views.reports_list); none: anyone may take it.
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="assigned_reports")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        # the caseworkers' list of all reports: filtered by status and branch, newest first
+        indexes = [models.Index(fields=["status", "created_at"], name="report_status_created"),
+                   models.Index(fields=["arresting_branch"], name="report_branch"),
+                   models.Index(fields=["arrest_date"], name="report_arrest_date")]
 
     def __str__(self) -> str:
         return self.reference
@@ -131,6 +162,29 @@ class MissingPersonReport(models.Model):
     def photo(self) -> bytes:
         return crypto.decrypt(self.photo_encrypted) if self.photo_encrypted else b""
 
+    def record_contact(self, when=None) -> None:
+        """The family was in touch, or a caseworker spoke with them: the contact details' period starts again."""
+        when = when or timezone.now()
+        if when > self.last_contact_at:
+            self.last_contact_at = when
+            self.save(update_fields=["last_contact_at"])
+
+    @property
+    def contact_expires_at(self):
+        return self.last_contact_at + datetime.timedelta(days=settings.CONTACT_RETENTION_DAYS)
+
+    @property
+    def holds_contact(self) -> bool:
+        """Whether there is anything `dalil retention` would erase: a name, phone, email or claim document."""
+        return bool(self.reporter_name_encrypted or self.reporter_phone_encrypted or self.reporter_email_encrypted
+                    or self.claims.exclude(document_encrypted=b"").exists())
+
+    @property
+    def contact_expiring(self) -> bool:
+        """Within DALIL_CONTACT_WARNING_DAYS of erasure (or past it), with contact details still held."""
+        warning = datetime.timedelta(days=settings.CONTACT_WARNING_DAYS)
+        return timezone.now() >= self.contact_expires_at - warning and self.holds_contact
+
     @property
     def gave_victim_details(self) -> bool:
         return bool((self.first_name_ar or self.first_name_latin) and (self.arrest_date or self.arresting_branch
@@ -146,10 +200,13 @@ class MissingPersonReport(models.Model):
 
 
 class FollowUpMessage(models.Model):
-    """A message a caseworker leaves for the family, shown on their follow-up page."""
+    """A message on a report's follow-up page: from a caseworker to the family, or (from_family, no author) the
+    family's reply to the caseworkers."""
 
     report = models.ForeignKey(MissingPersonReport, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+                               blank=True)
+    from_family = models.BooleanField(default=False)
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -166,6 +223,8 @@ class Claim(models.Model):
     document_encrypted = models.BinaryField(blank=True, default=b"")
     document_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The family took it back ("it is not them after all"); kept, so reviewers see that it was made and withdrawn.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["report", "case"], name="one_claim_per_report_case")]
@@ -184,6 +243,9 @@ class SearchRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
 
+TOLD_HOW = [("in_person", "in person"), ("phone", "by phone"), ("page", "on the follow-up page")]
+
+
 class Identification(models.Model):
     class State(models.TextChoices):
         CLAIMED = "claimed", "claimed"
@@ -195,11 +257,49 @@ class Identification(models.Model):
     case = models.ForeignKey(BodyCase, on_delete=models.PROTECT, related_name="identifications")
     state = models.CharField(max_length=12, choices=State.choices, default=State.CLAIMED)
     reason = models.TextField(blank=True, help_text="Why rejected, or the evidence that supports it.")
+    # A confirmed death reaches the follow-up page only once a caseworker records that the family was told, in
+    # person or by phone (or that they may read it there), or when the family chose news on the page.
+    family_told_at = models.DateTimeField(null=True, blank=True)
+    family_told_how = models.CharField(max_length=10, choices=TOLD_HOW, blank=True)
+    family_told_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                       null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["report", "case"], name="one_identification_per_pair")]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "case"], name="one_identification_per_pair"),
+            # Two reviewers confirming at the same moment must not both succeed (dalil.identification.workflow
+            # locks and checks first; these make it true whatever writes the rows).
+            models.UniqueConstraint(fields=["case"], condition=models.Q(state="confirmed"),
+                                    name="one_confirmed_identification_per_case"),
+            models.UniqueConstraint(fields=["report"], condition=models.Q(state="confirmed"),
+                                    name="one_confirmed_identification_per_report"),
+        ]
+
+
+class DeletionRequest(models.Model):
+    """A family's "delete my report": a caseworker deletes it (the report and what the family gave; never the
+    evidence archive) or declines with a reason. Kept after the report is gone, with its reference, as a record."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        DELETED = "deleted", "report deleted"
+        DECLINED = "declined", "declined"
+
+    report = models.ForeignKey(MissingPersonReport, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="deletion_requests")
+    reference = models.CharField(max_length=20)
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+                                   blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
 
 
 class IdentificationStep(models.Model):

@@ -7,8 +7,9 @@ report describes a real person. One report is written to fit one demo case
 casework pages have a credible candidate to rank first.
 
 Safe to run again: users and reports are found by their fixed names and
-references; each run gives the staff fresh passwords and the reports fresh
-follow-up links (the old links stop working), shown once.
+references; each run gives the staff fresh passwords and authenticator
+secrets (a TOTP device each, as every staff sign-in needs a code) and the
+reports fresh follow-up links (the old links stop working), shown once.
 """
 
 import datetime
@@ -27,6 +28,7 @@ STAFF = {
     "demo-caseworker": (Role.CASEWORKER,),
     "demo-reviewer": (Role.REVIEWER,),
     "demo-reviewer2": (Role.REVIEWER,),
+    "demo-admin": (Role.ADMIN,),  # the staff page (/staff/): roles, deactivation, resets, unlocking
 }
 
 # Fixed references (in the reference alphabet: no 0/O, 1/I/L) make the reports idempotent.
@@ -74,8 +76,14 @@ REPORTS = [
 ]
 
 
+@transaction.atomic
 def make_staff() -> dict[str, dict]:
-    """Each demo staff user with its roles and a fresh random password: {username: {"password", "roles"}}."""
+    """Each demo staff user with its roles, a fresh random password and a fresh authenticator secret:
+    {username: {"password", "roles", "totp_secret" (base32, as typed into an app), "otpauth" (the QR code's link)}}."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from dalil.accounts import factors
+
     logins = {}
     users = get_user_model().objects
     for username, roles in STAFF.items():
@@ -86,7 +94,10 @@ def make_staff() -> dict[str, dict]:
         user.set_password(password)
         user.save()
         grant(user, *roles)
-        logins[username] = {"password": password, "roles": [str(r) for r in roles]}
+        factors.remove_all(user)  # the secret printed last time stops working
+        device = TOTPDevice.objects.create(user=user, name=factors.APP, confirmed=True)
+        logins[username] = {"password": password, "roles": [str(r) for r in roles],
+                            "totp_secret": factors.base32_secret(device), "otpauth": factors.provisioning_link(device)}
     return logins
 
 

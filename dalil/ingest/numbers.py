@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dalil.lib.arabic import ascii_digits
+from dalil.lib.dates import parse_date  # noqa: F401 - also imported from here
 
 FIELDS = ("branch", "detainee_no", "exam_no", "photo_date", "sequence")
 # Accepted names for each field, in --pattern groups and sidecar headers (Arabic too).
@@ -53,16 +54,6 @@ def clean(field_name: str, value) -> str | datetime.date | int | None:
     if field_name == "sequence":
         return int(text) if text.isdigit() else None
     return (text.lstrip("0") or "0") if text.isdigit() else text
-
-
-def parse_date(text: str) -> datetime.date | None:
-    text = ascii_digits(text).strip()
-    for fmt in ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y"):
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def compile_pattern(pattern: str | None) -> re.Pattern | None:

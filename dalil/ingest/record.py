@@ -52,11 +52,12 @@ def record_batch(results: list[Result], acquisition: Acquisition, options, patte
                 # Read for every sighting, so its warnings never depend on which copy came first.
                 values, source, found = numbers.read_numbers(entry.path, pattern, sidecar)
                 warnings += found
+                count_matches(summary, source, pattern, sidecar)
                 if result.sha256 not in have_photo:
                     photos.append(_photo(item, result, values, source))
                     have_photo.add(result.sha256)
             sightings.append(Sighting(
-                acquisition=acquisition, item=item, path=entry.path,
+                acquisition=acquisition, item=item, key=entry.key, member_index=entry.index, path=entry.path,
                 raw_path_b64=_b64(entry.raw_path), size=result.size if result.sha256 else entry.size,
                 modified_at=_when(entry.mtime), outcome=result.outcome, problem_code=result.problem_code,
                 problem=result.problem, warnings=warnings,
@@ -75,13 +76,26 @@ def record_batch(results: list[Result], acquisition: Acquisition, options, patte
                 action = CustodyEvent.Action.INGESTED
             events.append(custody.Event(
                 action, options.actor, collection, result.sha256 or "",
-                {"source": acquisition.source, "path": entry.path, "size": result.size, "outcome": result.outcome,
+                {"source": acquisition.source, "path": entry.path,
+                 **({"raw_path_b64": _b64(entry.raw_path)} if entry.raw_path else {}),
+                 **({"member_index": entry.index} if entry.index is not None else {}),
+                 "size": result.size, "outcome": result.outcome,
                  **({"problem": result.problem_code} if result.problem_code else {}),
                  **({"complete": False} if not result.complete else {})},
             ))
         Photo.objects.bulk_create(photos, ignore_conflicts=True)
         Sighting.objects.bulk_create(sightings)
         custody.append(events)
+
+
+def count_matches(summary, source: dict, pattern, sidecar) -> None:
+    """Count the photos whose numbers were read, and those the pattern and the sidecar gave numbers to: a
+    pattern or sidecar that gives none is a mistake to report, not a quiet run without cases."""
+    summary.numbers_read += 1
+    if pattern is not None and "path" in source.values():
+        summary.pattern_matched += 1
+    if sidecar is not None and ("conflicts" in source or any(str(v).startswith("sidecar") for v in source.values())):
+        summary.sidecar_matched += 1
 
 
 def _photo(item: Item, result: Result, values: dict, source: dict) -> Photo:

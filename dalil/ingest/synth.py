@@ -767,3 +767,156 @@ def synthesize(outdir, bodies: int, seed: int = 0, megapixels: float = 8.0, work
         "pattern": PATH_PATTERN,
         "sidecar": str(outdir / SIDECAR_CSV),
     }
+
+
+# Missing-person reports (`dalil synth --reports N`): realistic Syrian names written the ways families and
+# organisations write them, some people reported twice (ground truth in the manifest), brothers reported together.
+# Arabic, then the Latin spellings seen for it (the first is the most common).
+MALE_NAMES = [
+    ("محمد", ["Mohammad", "Muhammad", "Mohamed", "Mhd", "Mohammed"]), ("أحمد", ["Ahmad", "Ahmed"]),
+    ("محمود", ["Mahmoud", "Mahmud"]), ("خالد", ["Khaled", "Khalid"]), ("عمر", ["Omar", "Umar"]),
+    ("علي", ["Ali"]), ("حسن", ["Hasan", "Hassan"]), ("حسين", ["Hussein", "Husain"]),
+    ("عبد الرحمن", ["Abdulrahman", "Abd al-Rahman", "Abdelrahman", "Abdul Rahman"]),
+    ("عبد الله", ["Abdullah", "Abdallah", "Abd Allah"]), ("عبد الكريم", ["Abdulkarim", "Abdelkarim"]),
+    ("يوسف", ["Yousef", "Yusuf", "Youssef"]), ("إبراهيم", ["Ibrahim", "Ebrahim"]), ("مصطفى", ["Mustafa", "Mostafa"]),
+    ("سامر", ["Samer"]), ("مازن", ["Mazen", "Mazin"]), ("رامي", ["Rami", "Ramy"]), ("باسل", ["Basel", "Basil"]),
+    ("طارق", ["Tarek", "Tariq"]), ("وائل", ["Wael", "Wail"]), ("عمار", ["Ammar"]), ("أنس", ["Anas"]),
+    ("زياد", ["Ziad", "Ziyad"]), ("فراس", ["Firas", "Feras"]), ("غسان", ["Ghassan"]), ("هيثم", ["Haitham", "Haytham"]),
+    ("أيمن", ["Ayman"]), ("وليد", ["Walid", "Waleed"]), ("جمال", ["Jamal"]), ("نبيل", ["Nabil", "Nabeel"]),
+    ("ياسر", ["Yaser", "Yasser"]), ("حمزة", ["Hamza", "Hamzah"]), ("عثمان", ["Othman", "Osman"]),
+    ("سليمان", ["Suleiman", "Sulaiman"]), ("قاسم", ["Qasem", "Kassem"]), ("صالح", ["Saleh", "Salih"]),
+    ("إسماعيل", ["Ismail", "Ismael"]), ("عادل", ["Adel", "Adil"]), ("منير", ["Mounir", "Munir"]),
+    ("شادي", ["Shadi", "Shady"]), ("فادي", ["Fadi", "Fady"]), ("معاذ", ["Moaz", "Muath"]),
+    ("بلال", ["Bilal", "Belal"]), ("نزار", ["Nizar", "Nezar"]), ("ماهر", ["Maher", "Mahir"]),
+    ("عماد", ["Imad", "Emad"]), ("رياض", ["Riad", "Riyad"]), ("جهاد", ["Jihad"]), ("كمال", ["Kamal"]),
+]
+FEMALE_NAMES = [
+    ("فاطمة", ["Fatima", "Fatmeh", "Fatme"]), ("عائشة", ["Aisha", "Aysha"]), ("مريم", ["Maryam", "Mariam"]),
+    ("زينب", ["Zeinab", "Zainab"]), ("خديجة", ["Khadija", "Khadijeh"]), ("نور", ["Nour", "Nur"]),
+    ("رنا", ["Rana"]), ("هبة", ["Heba", "Hiba"]), ("سعاد", ["Souad", "Suad"]), ("أمل", ["Amal"]),
+    ("نادية", ["Nadia", "Nadya"]), ("وفاء", ["Wafaa", "Wafa"]), ("جميلة", ["Jamila", "Jamileh"]),
+    ("سمر", ["Samar"]), ("ليلى", ["Layla", "Leila"]), ("هدى", ["Huda", "Hoda"]), ("منى", ["Mona", "Muna"]),
+]
+FAMILY_NAMES = [
+    ("الحلبي", ["Al-Halabi", "Halabi", "El Halaby", "Alhalabi"]), ("الحمصي", ["Al-Homsi", "Homsi"]),
+    ("الشامي", ["Al-Shami", "Shami", "Chami"]), ("المصري", ["Al-Masri", "Masri"]),
+    ("الخطيب", ["Al-Khatib", "Khatib", "El Khateeb"]), ("الحموي", ["Al-Hamwi", "Hamwi", "Hamawi"]),
+    ("العلي", ["Al-Ali", "Alali"]), ("الحسن", ["Al-Hasan", "Al Hassan"]), ("الزعبي", ["Al-Zoubi", "Zoubi", "Zubi"]),
+    ("الحوراني", ["Al-Hourani", "Hourani"]), ("قباني", ["Kabbani", "Qabbani"]), ("النجار", ["Al-Najjar", "Najjar"]),
+    ("الحداد", ["Al-Haddad", "Haddad"]), ("العمر", ["Al-Omar", "Alomar"]), ("الدوماني", ["Al-Doumani", "Doumani"]),
+    ("الإدلبي", ["Al-Idlibi", "Idlibi", "Edlebi"]), ("السيد", ["Al-Sayed", "El Sayed", "Alsayed"]),
+    ("الخليل", ["Al-Khalil", "Khalil"]), ("الأحمد", ["Al-Ahmad", "Alahmad"]), ("عيسى", ["Issa", "Eissa"]),
+    ("الحسين", ["Al-Hussein", "Alhussein"]), ("البيطار", ["Al-Bitar", "Bitar"]), ("الرفاعي", ["Al-Rifai", "Rifai"]),
+    ("الصباغ", ["Al-Sabbagh", "Sabbagh"]), ("الجاسم", ["Al-Jasem", "Aljasem", "Al-Jassim"]),
+    ("الخضر", ["Al-Khodr", "Khodr", "Al-Khidr"]), ("الشيخ", ["Al-Sheikh", "El Sheikh"]), ("حداد", ["Haddad"]),
+    ("العثمان", ["Al-Othman", "Alothman"]), ("الموسى", ["Al-Mousa", "Almousa"]), ("الكردي", ["Al-Kurdi", "Kurdi"]),
+    ("القاسم", ["Al-Qasem", "Alkasem"]), ("الحريري", ["Al-Hariri", "Hariri"]), ("التركماني", ["Al-Turkmani", "Turkmani"]),
+]
+TOWNS = [("حلب", "Aleppo"), ("حمص", "Homs"), ("دمشق", "Damascus"), ("درعا", "Daraa"), ("دوما", "Douma"),
+         ("حماة", "Hama"), ("إدلب", "Idlib"), ("داريا", "Darayya"), ("المعضمية", "Moadamiyeh"), ("الزبداني", "Zabadani")]
+REPORT_COLUMNS = ["report_id", "first_name_ar", "father_name_ar", "grandfather_name_ar", "family_name_ar",
+                  "mother_name_ar", "first_name_latin", "father_name_latin", "grandfather_name_latin",
+                  "family_name_latin", "mother_name_latin", "sex", "birth_date", "age_at_arrest", "home_town",
+                  "arrest_date", "arrest_place", "person"]
+REPORTS_CSV = "reports.csv"
+
+
+def _person(rng: random.Random, pid: int, father=None) -> dict:
+    """One missing person: names (Arabic and the Latin spellings of each), birth, town, arrest."""
+    sex = "male" if rng.random() < 0.9 else "female"
+    if father is not None:  # a brother or sister: same father, grandfather, family, mother, town
+        person = dict(father, pid=pid, sex=sex)
+        person["first"] = rng.choice([n for n in (MALE_NAMES if sex == "male" else FEMALE_NAMES)
+                                      if n[0] != father["first"][0]])
+        person["birth"] = father["birth"] + datetime.timedelta(days=rng.randint(400, 4000))
+        person["arrest"] = father["arrest"] + datetime.timedelta(days=rng.randint(0, 3))
+        return person
+    born = datetime.date(1960, 1, 1) + datetime.timedelta(days=rng.randint(0, 365 * 35))
+    return {
+        "pid": pid, "sex": sex, "first": rng.choice(MALE_NAMES if sex == "male" else FEMALE_NAMES),
+        "father": rng.choice(MALE_NAMES), "grandfather": rng.choice(MALE_NAMES), "family": rng.choice(FAMILY_NAMES),
+        "mother": rng.choice(FEMALE_NAMES), "town": rng.choice(TOWNS), "birth": born,
+        "arrest": FIRST_DAY + datetime.timedelta(days=rng.randint(0, (LAST_DAY - FIRST_DAY).days)),
+    }
+
+
+def _report_row(rng: random.Random, person: dict, rid: str) -> dict:
+    """One report of a person as one family or organisation writes it: Arabic, Latin or both; parts left out."""
+    script = rng.choices(["ar", "latin", "both"], weights=[5, 3, 2])[0]
+    row = {c: "" for c in REPORT_COLUMNS}
+    row.update(report_id=rid, person=person["pid"], sex=person["sex"])
+    roles = ["first", "father", "grandfather", "family", "mother"]
+    kept = {r for r in roles if r in ("first", "family") or rng.random() < {"father": 0.85, "grandfather": 0.45,
+                                                                             "mother": 0.6}[r]}
+    for role in roles:
+        if role not in kept:
+            continue
+        arabic, spellings = person[role]
+        if script in ("ar", "both"):
+            row[f"{role}_name_ar"] = arabic
+        if script in ("latin", "both"):
+            row[f"{role}_name_latin"] = rng.choice(spellings) if rng.random() < 0.5 else spellings[0]
+    if rng.random() < 0.6:
+        row["birth_date"] = person["birth"].isoformat()
+    elif rng.random() < 0.7:
+        row["age_at_arrest"] = str(max(14, person["arrest"].year - person["birth"].year + rng.choice([-1, 0, 0, 1])))
+    if rng.random() < 0.8:
+        row["home_town"] = person["town"][0 if script == "ar" else rng.randint(0, 1)]
+    if rng.random() < 0.7:
+        row["arrest_date"] = (person["arrest"] + datetime.timedelta(days=rng.randint(-20, 20))).isoformat()
+    return row
+
+
+def synth_reports(people: int, seed: int = 0, duplicate_share: float = 0.25, sibling_share: float = 0.1) -> dict:
+    """Report rows for `people` missing persons: some reported twice or three times (known duplicates), some
+    with a brother or sister reported too (same father, family and mother: never a duplicate).
+
+    Returns {"rows": [...], "duplicates": [[report_id, report_id], ...]} (every pair of reports of one person).
+    """
+    rng = random.Random(f"dalil-synth-reports:{seed}")
+    persons: list[dict] = []
+    while len(persons) < people:
+        persons.append(_person(rng, len(persons)))
+        if len(persons) < people and rng.random() < sibling_share:
+            persons.append(_person(rng, len(persons), father=persons[-1]))
+    rows, by_person = [], {}
+    for person in persons:
+        copies = 1 + (rng.random() < duplicate_share) + (rng.random() < duplicate_share / 5)
+        for _copy in range(copies):
+            rid = f"R{len(rows) + 1:06d}"
+            rows.append(_report_row(rng, person, rid))
+            by_person.setdefault(person["pid"], []).append(rid)
+    rng.shuffle(rows)
+    duplicates = sorted([a, b] for ids in by_person.values() for i, a in enumerate(ids) for b in ids[i + 1:])
+    return {"rows": rows, "duplicates": duplicates}
+
+
+# reports.csv as an association's spreadsheet: one column per name (a row in Arabic or in Latin letters), headers
+# `dalil import table --kind reports` maps by itself. The manifest keeps every row whole (both scripts).
+TABLE_HEADERS = [("id", "report_id"), ("first name", "first"), ("father name", "father"),
+                 ("grandfather name", "grandfather"), ("family name", "family"), ("mother name", "mother"),
+                 ("sex", "sex"), ("date of birth", "birth_date"), ("age", "age_at_arrest"), ("home town", "home_town"),
+                 ("arrest date", "arrest_date"), ("arrest place", "arrest_place")]
+
+
+def _table_row(row: dict) -> list[str]:
+    script = "ar" if row["first_name_ar"] else "latin"
+    return [row.get(f"{key}_name_{script}", "") if key in ("first", "father", "grandfather", "family", "mother")
+            else str(row[key]) for _header, key in TABLE_HEADERS]
+
+
+def write_reports(outdir, people: int, seed: int = 0) -> dict:
+    """Write OUTDIR/reports.csv (as `dalil import table --kind reports` reads it) and add the reports, whole,
+    with the known duplicate pairs (by report id) to manifest.json. Returns the counts."""
+    outdir = Path(outdir)
+    data = synth_reports(people, seed)
+    with open(outdir / REPORTS_CSV, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([header for header, _key in TABLE_HEADERS])
+        writer.writerows(_table_row(row) for row in data["rows"])
+    manifest_path = outdir / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    manifest["reports"] = {"file": REPORTS_CSV, "people": people, "rows": data["rows"],
+                           "duplicates": data["duplicates"]}
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return {"reports": len(data["rows"]), "people": people, "duplicate_pairs": len(data["duplicates"])}

@@ -11,5 +11,7 @@ class ArabicFirstMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        # Kept aside, never used to choose: the portal shows a line in English offering the switch to a phone
+        # that asks for English first (dalil.portal.templatetags.portal).
+        request.browser_languages = request.META.pop("HTTP_ACCEPT_LANGUAGE", "")
         return self.get_response(request)

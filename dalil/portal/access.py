@@ -8,14 +8,21 @@ Body cases are reachable only if they are of a kind families search
 (died in custody, or unknown) and not merged into another case.
 """
 
+import ipaddress
+import math
+import secrets
+import time
+import zlib
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import translation
 
 from dalil.archive.models import BodyCase, Photo
+from dalil.audit.models import hash_address
 from dalil.identification.models import MissingPersonReport
 from dalil.lib import crypto
 
@@ -28,22 +35,38 @@ FAMILY_CATEGORIES = (BodyCase.Category.CUSTODY, BodyCase.Category.UNKNOWN)
 
 
 def portal_page(view):
-    """Every portal response: no referrer sent anywhere, never kept in a shared cache."""
+    """Every portal response: no referrer sent anywhere, never kept in a shared cache; `?lang=en` (the language
+    links in the header) switches the page's language and remembers it, as the switcher's cookie."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        chosen = _chosen_language(request)
+        if chosen:
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
         response = view(request, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "private, no-cache"
+        if chosen:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, chosen, max_age=settings.LANGUAGE_COOKIE_AGE,
+                                path=settings.LANGUAGE_COOKIE_PATH, samesite="Lax",
+                                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
         return response
 
     return wrapper
 
 
+def _chosen_language(request) -> str:
+    """The language a family picked with a header link, on a GET: a link, not a form, so that it works on every
+    page (the follow-up page's address is its secret: it sends no referrer, and a form there would fail CSRF)."""
+    code = request.GET.get("lang", "") if request.method in ("GET", "HEAD") else ""
+    return code if code in dict(settings.LANGUAGES) else ""
+
+
 def not_found(request):
     """One page for every unknown, revoked or mistyped link: it tells nothing about which."""
-    return render(request, "portal/not_found.html", status=404)
+    return render(request, "portal/not_found.html", {"language_path": "/"}, status=404)  # never the link again
 
 
 # --- the report this browser acts for -------------------------------------------------
@@ -52,6 +75,9 @@ def act_for(request, report: MissingPersonReport, token: str | None = None) -> N
     if request.session.get(ACTS_FOR) != report.pk:
         request.session.cycle_key()  # a new session id whenever the browser starts acting for a report
     request.session[ACTS_FOR] = report.pk
+    # Ends when the browser closes, whatever the site-wide default: on a shared phone, the next person must not
+    # inherit the family's report (and its secret link).
+    request.session.set_expiry(0)
     if token:
         request.session[LINK] = crypto.encrypt_text(token).decode()
 
@@ -89,7 +115,8 @@ def forget(request) -> None:
 # --- cases ---------------------------------------------------------------------------
 
 def family_cases():
-    return BodyCase.objects.filter(category__in=FAMILY_CATEGORIES, merged_into__isnull=True)
+    # not a case split off whose numbers are still to be set: one body must never show as two
+    return BodyCase.objects.filter(category__in=FAMILY_CATEGORIES, merged_into__isnull=True, numbers_pending=False)
 
 
 def get_case_for_family(request, pk) -> BodyCase:
@@ -116,6 +143,12 @@ def current_level(request, case: BodyCase) -> str:
     return max(chosen, key=LEVELS.index) if chosen else ""
 
 
+def may_choose(request, case: BodyCase, level: str) -> bool:
+    """The ladder in order: a step only right after the one before it was chosen (never the photographs first)."""
+    return LEVELS.index(level) <= (LEVELS.index(current_level(request, case)) + 1 if current_level(request, case)
+                                   else 0)
+
+
 def choose_level(request, case: BodyCase, level: str) -> bool:
     """Remember a chosen level; True when it is chosen for the first time (so it is audited once)."""
     reveals = dict(request.session.get(REVEALS, {}))
@@ -135,20 +168,87 @@ def hide_again(request, case: BodyCase) -> None:
 
 
 # --- rate limits ----------------------------------------------------------------------
+#
+# Each action is counted twice, per browser session and per client address, and refused once either count is
+# past its limit (DALIL_PORTAL_* settings, per hour). The per-session limit is modest: it slows one browser down.
+# The per-address limit is much higher: the families an association helps may all share one address behind a
+# NAT, and it is there only against floods. "Ask a caseworker" has no per-session limit, so that the page we
+# point families to when they are slowed down stays open.
+#
+# The address is REMOTE_ADDR and never X-Forwarded-For: `dalil serve` (waitress's trusted_proxy) sets
+# REMOTE_ADDR to the real client only when the request came from the configured proxy, so a header anyone can
+# send cannot move a visitor into another's count (docs/deploy.md, docs/settings.md). Counts live in Django's
+# cache (one `dalil serve` process shares them between its threads), keyed by a keyed hash of the address.
 
-def over_limit(request, bucket: str) -> bool:
-    """Count one more `bucket` action from this IP this hour; True once past the limit."""
-    limits = {"report": getattr(settings, "PORTAL_REPORTS_PER_HOUR", 20),
-              "search": getattr(settings, "PORTAL_SEARCHES_PER_HOUR", 120)}
-    key = f"portal:rate:{bucket}:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, timeout=3600)
+RATE_ID = "portal_rate_id"  # session: a random id the per-session counts are kept under (it survives cycle_key)
+HOUR = 3600
+LIMITS = {  # bucket: (per-session setting or None, per-address setting)
+    "report": ("PORTAL_SESSION_REPORTS_PER_HOUR", "PORTAL_IP_REPORTS_PER_HOUR"),
+    "search": ("PORTAL_SESSION_SEARCHES_PER_HOUR", "PORTAL_IP_SEARCHES_PER_HOUR"),
+    "ask": (None, "PORTAL_IP_ASKS_PER_HOUR"),
+}
+
+
+def client_address(request) -> str:
+    """The address a request is counted under: REMOTE_ADDR (see above), or an IPv6 client's /64 network."""
+    value = request.META.get("REMOTE_ADDR", "")
     try:
-        count = cache.incr(key)
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return value
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        # one household or phone is given a whole /64: counting single addresses would let it rotate freely
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _count(key: str, limit: int) -> int:
+    """Count one more under `key` this hour: 0 while within `limit`, else the seconds until the count restarts."""
+    if limit <= 0:  # 0 turns a limit off
+        return 0
+    now = time.time()
+    offset = zlib.crc32(key.encode()) % HOUR  # each key's hour ends at its own time: no stampede on the hour
+    window = int((now + offset) // HOUR)
+    name = f"{key}:{window}"
+    cache.add(name, 0, timeout=HOUR + 60)
+    try:
+        count = cache.incr(name)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
+        cache.set(name, 1, timeout=HOUR + 60)
         count = 1
-    return count > limits[bucket]
+    if count <= limit:
+        return 0
+    return max(1, math.ceil((window + 1) * HOUR - offset - now))
 
 
-def too_many(request):
-    return render(request, "portal/too_many.html", status=429)
+def over_limit(request, bucket: str) -> int:
+    """Count one more `bucket` action from this browser and this address.
+
+    Returns 0 when it may go ahead, else the seconds to wait (for Retry-After and the page's sentence).
+    """
+    session_setting, address_setting = LIMITS[bucket]
+    waits = [_count(f"portal:rate:{bucket}:ip:{hash_address(client_address(request))}",
+                    getattr(settings, address_setting))]
+    if session_setting:
+        session_id = request.session.setdefault(RATE_ID, secrets.token_urlsafe(16))
+        waits.append(_count(f"portal:rate:{bucket}:session:{session_id}", getattr(settings, session_setting)))
+    return max(waits)
+
+
+def wait_context(wait: int) -> dict:
+    """What a page needs to say when to try again: whole minutes, rounded up."""
+    return {"wait_minutes": max(1, math.ceil(wait / 60))}
+
+
+def limited(response, wait: int):
+    """Mark a response as a rate-limit answer: 429 with Retry-After (seconds)."""
+    response.status_code = 429
+    response["Retry-After"] = str(int(wait))
+    return response
+
+
+def too_many(request, wait: int):
+    """The portal's own page for a refused search: when to try again, and the caseworker who can help."""
+    return limited(render(request, "portal/too_many.html", wait_context(wait)), wait)

@@ -1,9 +1,12 @@
 """The family's forms. Every field is optional except what we cannot work without.
 
-Numbers and dates may be typed with Arabic-Indic digits; they are read as ASCII.
+Numbers and dates may be typed with Arabic-Indic or Persian digits; they are read as ASCII (number fields are
+text fields with inputmode=numeric: a browser's type=number field silently drops Arabic-Indic digits). Dates a
+family gives may be a year, a month or a day, and "about" (dalil.portal.dates).
+Every free-text field has a length limit checked here, on the server (the
+browser's maxlength is only a courtesy), and loses any bidirectional override
+or isolate control (dalil/lib/bidi.py) so that a name shows on staff pages as typed.
 """
-
-import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,18 +14,26 @@ from django.utils.translation import gettext_lazy as _
 
 from dalil.identification.models import MissingPersonReport
 from dalil.lib.arabic import ascii_digits
+from dalil.lib.bidi import strip_controls
+from dalil.portal.dates import ApproximateDateField
 from dalil.portal.images import clean_photo, read_upload
 
 Report = MissingPersonReport
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+# Free text: room for a long description, not for a novel (a 2 MB "distinguishing marks" was accepted once).
+MAX_NAME, MAX_PLACE, MAX_TEXT, MAX_REASON = 100, 200, 2000, 4000
+TOO_LONG = _("This is too long: please keep it under %(limit_value)d characters (it has %(show_value)d).")
 # Copied as they are onto the report; the reporter's name, phone, email and the photo are encrypted instead.
 PLAIN_FIELDS = {
     "first_name_ar", "father_name_ar", "grandfather_name_ar", "family_name_ar", "mother_name_ar",
     "first_name_latin", "father_name_latin", "grandfather_name_latin", "family_name_latin", "mother_name_latin",
-    "sex", "birth_date", "age_at_arrest", "home_town", "arrest_date", "arrest_place", "arresting_branch",
-    "last_detention_place", "distinguishing_marks", "chronic_illnesses", "reporter_relationship",
-    "consent_contact", "consent_prosecutors", "consent_other_bodies", "would_testify", "wants_caseworker_search",
+    "sex", "age_at_arrest", "home_town", "arrest_place", "arresting_branch", "birth_date_approximate",
+    "arrest_date_approximate", "last_detention_place", "distinguishing_marks", "chronic_illnesses",
+    "reporter_relationship", "consent_contact", "consent_prosecutors", "consent_other_bodies", "would_testify",
+    "wants_caseworker_search", "news_on_page",
 }
+APPROXIMATE_DATES = ("birth_date", "arrest_date")  # (date, precision) pairs: date and NAME_precision on the report
+NUMERIC = {"inputmode": "numeric", "autocomplete": "off", "dir": "ltr"}
 
 
 class DigitsDateField(forms.DateField):
@@ -33,19 +44,31 @@ class DigitsDateField(forms.DateField):
 
 
 class DigitsIntegerField(forms.IntegerField):
+    widget = forms.TextInput(attrs=NUMERIC)
+
     def to_python(self, value):
         return super().to_python(ascii_digits(value).strip() if isinstance(value, str) else value)
 
 
-def _text(label, help_text="", max_length=100, lang=None):
-    attrs = {"lang": lang, "dir": "auto"} if lang else {"dir": "auto"}
-    return forms.CharField(label=label, help_text=help_text, max_length=max_length, required=False,
-                           widget=forms.TextInput(attrs=attrs))
+class FamilyText(forms.CharField):
+    """Text a family types: bidi controls removed before the length is checked, a length message they can act on."""
+
+    def __init__(self, *, max_length: int, **kwargs):
+        super().__init__(max_length=max_length, error_messages={"max_length": TOO_LONG}, **kwargs)
+
+    def to_python(self, value):
+        return strip_controls(super().to_python(value))
 
 
-def _area(label, help_text=""):
-    return forms.CharField(label=label, help_text=help_text, required=False,
-                           widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}))
+def _text(label, help_text="", max_length=MAX_NAME, lang=None, attrs=None):
+    attrs = attrs or ({"lang": lang, "dir": "auto"} if lang else {"dir": "auto"})
+    return FamilyText(label=label, help_text=help_text, max_length=max_length, required=False,
+                      widget=forms.TextInput(attrs=attrs))
+
+
+def _area(label, help_text="", max_length=MAX_TEXT, required=False, rows=3):
+    return FamilyText(label=label, help_text=help_text, required=required, max_length=max_length,
+                      widget=forms.Textarea(attrs={"rows": rows, "dir": "auto"}))
 
 
 SEX_CHOICES = [("", _("I don't know")), ("male", _("Male")), ("female", _("Female"))]
@@ -66,14 +89,19 @@ class ReportForm(forms.Form):
     family_name_latin = _text(_("Family name (in Latin letters)"), lang="en")
     mother_name_latin = _text(_("Mother's name (in Latin letters)"), lang="en")
     sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES, required=False, widget=forms.RadioSelect)
-    birth_date = DigitsDateField(label=_("Date of birth"), required=False)
+    birth_date = ApproximateDateField(label=_("Date of birth"),
+                                      help_text=_("Only the year is needed; add the month and day if you know them."))
+    birth_date_approximate = forms.BooleanField(label=_("About (I am not sure of this date)"), required=False)
     age_at_arrest = DigitsIntegerField(label=_("Or: age when arrested"), min_value=0, max_value=120, required=False)
-    home_town = _text(_("Home town"), max_length=200)
-    arrest_date = DigitsDateField(label=_("Date of arrest or disappearance"), required=False,
-                                  help_text=_("An approximate date is fine."))
-    arrest_place = _text(_("Place of arrest or disappearance"), max_length=200)
-    arresting_branch = _text(_("Arresting branch, if known"), _("For example 215 or 227."), max_length=40)
-    last_detention_place = _text(_("Last known place of detention"), max_length=200)
+    home_town = _text(_("Home town"), max_length=MAX_PLACE)
+    arrest_date = ApproximateDateField(label=_("Date of arrest or disappearance"),
+                                       help_text=_("An approximate date is fine: the year alone, or the month and "
+                                                   "year, and tick “about” if you are not sure."))
+    arrest_date_approximate = forms.BooleanField(label=_("About (I am not sure of this date)"), required=False)
+    arrest_place = _text(_("Place of arrest or disappearance"), max_length=MAX_PLACE)
+    arresting_branch = _text(_("Arresting branch, if known"), _("For example 215 or 227."), max_length=40,
+                             attrs=NUMERIC)
+    last_detention_place = _text(_("Last known place of detention"), max_length=MAX_PLACE)
     distinguishing_marks = _area(_("Distinguishing marks"), _("Scars, tattoos, birthmarks, missing teeth…"))
     chronic_illnesses = _area(_("Chronic illnesses"))
     photo = forms.FileField(label=_("A recent photo of them"), required=False,
@@ -81,10 +109,12 @@ class ReportForm(forms.Form):
                             widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
     photo_consent = forms.BooleanField(
         label=_("I agree that dalil keeps this photo, encrypted, to compare it with the archive"), required=False)
-    reporter_name = _text(_("Your name"), max_length=200)
+    reporter_name = _text(_("Your name"), max_length=MAX_PLACE)
     reporter_relationship = _text(_("Your relationship to them"), _("For example: mother, brother, cousin."))
-    reporter_phone = _text(_("Your phone number"), max_length=40)
-    reporter_email = forms.EmailField(label=_("Your email"), required=False)
+    reporter_phone = _text(_("Your phone number"), max_length=40,
+                           attrs={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr"})
+    reporter_email = forms.EmailField(label=_("Your email"), required=False, max_length=254,
+                                      error_messages={"max_length": TOO_LONG})
     consent_contact = forms.BooleanField(label=_("You may contact me"), required=False)
     consent_prosecutors = forms.BooleanField(label=_("You may share this report with prosecutors"), required=False)
     consent_other_bodies = forms.BooleanField(
@@ -94,18 +124,23 @@ class ReportForm(forms.Form):
     wants_caseworker_search = forms.BooleanField(
         label=_("Let a caseworker search the archive for me"), required=False,
         help_text=_("Families' associations advise not to search the photos alone."))
+    news_on_page = forms.TypedChoiceField(
+        label=_("If we find that your relative has died, how would you like to be told?"),
+        choices=[("", _("By a caseworker, in person or by phone, before it is written on my follow-up page")),
+                 ("page", _("On my follow-up page, without waiting for a call"))],
+        coerce=lambda value: value == "page", empty_value=False, required=False, widget=forms.RadioSelect)
 
     fieldsets = [
         (_("The missing person"), ["first_name_ar", "father_name_ar", "grandfather_name_ar", "family_name_ar",
                                    "mother_name_ar", "first_name_latin", "father_name_latin",
                                    "grandfather_name_latin", "family_name_latin", "mother_name_latin", "sex",
-                                   "birth_date", "age_at_arrest", "home_town"]),
-        (_("The arrest or disappearance"), ["arrest_date", "arrest_place", "arresting_branch",
-                                            "last_detention_place"]),
+                                   "birth_date", "birth_date_approximate", "age_at_arrest", "home_town"]),
+        (_("The arrest or disappearance"), ["arrest_date", "arrest_date_approximate", "arrest_place",
+                                            "arresting_branch", "last_detention_place"]),
         (_("To recognise them"), ["distinguishing_marks", "chronic_illnesses", "photo", "photo_consent"]),
         (_("About you"), ["reporter_name", "reporter_relationship", "reporter_phone", "reporter_email"]),
         (_("What you allow"), ["consent_contact", "consent_prosecutors", "consent_other_bodies", "would_testify",
-                               "wants_caseworker_search"]),
+                               "wants_caseworker_search", "news_on_page"]),
     ]
 
     def grouped(self):
@@ -120,12 +155,6 @@ class ReportForm(forms.Form):
     def clean_photo(self):
         upload = self.cleaned_data.get("photo")
         return clean_photo(read_upload(upload)) if upload else b""
-
-    def clean_birth_date(self):
-        value = self.cleaned_data.get("birth_date")
-        if value and value > datetime.date.today():
-            raise ValidationError(_("This date is in the future."))
-        return value
 
     def clean(self):
         data = super().clean()
@@ -143,6 +172,10 @@ class ReportForm(forms.Form):
         for name in self.fields:
             if name in PLAIN_FIELDS:
                 setattr(report, name, data.get(name) if data.get(name) is not None else _empty(name))
+            elif name in APPROXIMATE_DATES and data.get(name):
+                value, precision = data[name]
+                setattr(report, name, value)
+                setattr(report, f"{name}_precision", precision)
         keep_photo = data.get("photo_consent") and data.get("photo")
         report.photo_consent = bool(keep_photo)
         report.set_private(name=data.get("reporter_name", ""), phone=data.get("reporter_phone", ""),
@@ -152,16 +185,18 @@ class ReportForm(forms.Form):
 
 
 def _empty(name: str):
-    return None if name in ("birth_date", "age_at_arrest", "arrest_date") else ""
+    if name == "age_at_arrest":
+        return None
+    return False if name.endswith("_approximate") or name == "news_on_page" else ""
 
 
 class ShortReportForm(ReportForm):
     """The essentials only, for "let a caseworker search for me" when there is no report yet."""
 
     KEEP = ["first_name_ar", "father_name_ar", "family_name_ar", "first_name_latin", "family_name_latin",
-            "arrest_date", "arresting_branch", "distinguishing_marks", "reporter_name", "reporter_relationship",
-            "reporter_phone", "reporter_email", "consent_contact"]
-    fieldsets = [(_("The missing person"), KEEP[:8]), (_("About you"), KEEP[8:])]
+            "arrest_date", "arrest_date_approximate", "arresting_branch", "distinguishing_marks", "reporter_name",
+            "reporter_relationship", "reporter_phone", "reporter_email", "consent_contact", "news_on_page"]
+    fieldsets = [(_("The missing person"), KEEP[:9]), (_("About you"), KEEP[9:])]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,26 +209,26 @@ class ShortReportForm(ReportForm):
 
 
 class AskForm(forms.Form):
-    note = forms.CharField(label=_("Anything the caseworker should know (optional)"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}))
+    note = _area(_("Anything the caseworker should know (optional)"))
 
 
 class SearchForm(forms.Form):
-    number = _text(_("Any of the three numbers"), _("Branch, detainee or examination number."), max_length=40)
-    branch = _text(_("Branch"), _("For example 215."), max_length=20)
+    number = _text(_("The numbers"), _("One of the three numbers (branch, detainee, examination), or all three as "
+                                       "written on the card, for example 227/7120/1145."), max_length=60,
+                   attrs=NUMERIC)
+    branch = _text(_("Branch"), _("For example 215."), max_length=20, attrs=NUMERIC)
     date_from = DigitsDateField(label=_("Date from"), required=False)
     date_to = DigitsDateField(label=_("Date to"), required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", _("Any"))] + SEX_CHOICES[1:], required=False)
     age = DigitsIntegerField(label=_("Age"), min_value=0, max_value=120, required=False)
-    marks = _text(_("Words about marks"), _("For example: scar, tattoo."), max_length=200)
+    marks = _text(_("Words about marks"), _("For example: scar, tattoo."), max_length=MAX_PLACE)
 
     def is_empty(self) -> bool:
         return not any(self.data.get(name) for name in self.fields)
 
 
 class ClaimForm(forms.Form):
-    reason = forms.CharField(label=_("Why do you think this is your relative?"),
-                             widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}))
+    reason = _area(_("Why do you think this is your relative?"), max_length=MAX_REASON, required=True, rows=4)
     document = forms.FileField(label=_("A document that may help (optional)"), required=False,
                                help_text=_("For example an ID card or a medical record, up to 10 MB. "
                                            "It is kept encrypted."))

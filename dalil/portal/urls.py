@@ -7,8 +7,13 @@ from dalil.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("open/", views.open_link, name="open"),
     path("report/", views.report, name="report"),
+    path("report/sent/", views.report_sent, name="report_sent"),
     path("f/<str:token>/", views.followup, name="followup"),
+    path("f/<str:token>/reply/", views.reply, name="reply"),
+    path("f/<str:token>/claims/<int:claim_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("f/<str:token>/delete/", views.delete, name="delete"),
     path("forget/", views.forget, name="forget"),
     path("search/", views.search, name="search"),
     path("case/<int:pk>/", views.case, name="case"),

@@ -34,9 +34,11 @@ from dalil.reports import integrity, labels, statistics
 from dalil.reports.pages import chart_context, progress_context
 
 FONTS = Path(__file__).resolve().parent / "fonts"
+CHART_CSS = Path(__file__).resolve().parent / "static" / "reports" / "charts.css"  # as the statistics pages link it
 FORMATS = ("pdf", "html")
 LANGUAGES = ("ar", "en")
 DEFAULT_PHOTO_LIMIT = 24
+PDF_VARIANT = "pdf/a-3a"  # archival and tagged (accessible): see render_pdf
 
 
 class ReportError(Exception):
@@ -177,18 +179,25 @@ def render_html(context: dict, for_pdf: bool = False) -> str:
               else [annex_rows] if annex_rows else [])
     with translation.override(context["lang"]):
         return render_to_string("reports/document.html", {**context, "for_pdf": for_pdf, "annex_chunks": chunks,
-                                                          "fonts": FONTS.as_uri() + "/"})
+                                                          "fonts": FONTS.as_uri() + "/",
+                                                          "chart_css": CHART_CSS.read_text(encoding="utf-8")})
 
 
 def render_pdf(html: str, lang: str) -> bytes:
-    """The PDF of the report's HTML, with the bundled fonts only; the same HTML gives the same bytes."""
+    """The PDF of the report's HTML, with the bundled fonts only; the same HTML gives the same bytes.
+
+    Written as PDF/A-3a: archival (fonts embedded, an sRGB output intent, XMP metadata saying pdfaid part 3,
+    conformance A) and tagged (a structure tree of headings, paragraphs and tables, /MarkInfo), so a court's
+    or a library's archive can keep it for decades and a screen reader can read it in order.
+    tests/reports/test_pdfa.py reads both back from the bytes."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
     document = HTML(string=html, base_url=str(FONTS) + "/")
     digest = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    return document.write_pdf(font_config=fonts, pdf_identifier=digest, uncompressed_pdf=False)
+    return document.write_pdf(font_config=fonts, pdf_identifier=digest, uncompressed_pdf=False,
+                              pdf_variant=PDF_VARIANT, pdf_tags=True)
 
 
 def _number_key(value: str):

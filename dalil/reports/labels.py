@@ -43,6 +43,11 @@ QUARANTINE = {
     "unreadable": gettext_noop("unreadable"),
     "unreadable_folder": gettext_noop("unreadable folder"),
     "zip_bomb": gettext_noop("zip bomb"),
+    "zip_total_limit": gettext_noop("archive expansion limit reached"),
+    "unsafe_zip_path": gettext_noop("path leaving the archive"),
+    "decompression_bomb": gettext_noop("image too many pixels"),
+    "read_error": gettext_noop("reading stopped"),
+    "internal_error": gettext_noop("dalil failed on this file"),
 }
 PROGRESS = {
     "reports": gettext_noop("Missing-person reports"),

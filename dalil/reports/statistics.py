@@ -85,24 +85,24 @@ def compute(collection: Collection | None = None, period: str = "month") -> Figu
     cases_total = scope.cases.count()
     coded = scope.cases.filter(injuries__isnull=False).distinct().count()
     tables = {
-        "photos_by_branch": _by_branch("photos_by_branch", scope.photos.annotate(key=_photo_branch())),
-        "cases_by_branch": _by_branch("cases_by_branch", scope.cases.annotate(key=F("branch"))),
+        "photos_by_branch": _by_branch("photos_by_branch", scope.photos.annotate(group_key=_photo_branch())),
+        "cases_by_branch": _by_branch("cases_by_branch", scope.cases.annotate(group_key=F("branch"))),
         "cases_by_period": _by_period("cases_by_period", scope.cases, "date", period),
         "photos_by_period": _by_period(
             "photos_by_period", scope.photos.annotate(day=Coalesce("photo_date", "case__date")), "day", period),
-        "cases_by_category": _by_code("cases_by_category", scope.cases.annotate(key=F("category")),
+        "cases_by_category": _by_code("cases_by_category", scope.cases.annotate(group_key=F("category")),
                                       labels.CATEGORIES),
         "injuries": _injuries(scope, coded),
         "coding": Table("coding", [Row("coded", _label("coded"), coded),
                                    Row("not_coded", _label("not_coded"), cases_total - coded)]),
         "identifications_by_state": _by_code(
             "identifications_by_state",
-            Identification.objects.filter(case__in=scope.cases).annotate(key=F("state")), labels.STATES),
+            Identification.objects.filter(case__in=scope.cases).annotate(group_key=F("state")), labels.STATES),
         "near_duplicates": _by_code(
-            "near_duplicates", NearDuplicate.objects.filter(a__in=scope.photos).annotate(key=F("status")),
+            "near_duplicates", NearDuplicate.objects.filter(a__in=scope.photos).annotate(group_key=F("status")),
             labels.NEAR_DUPLICATES),
         "quarantine": _by_code(
-            "quarantine", scope.sightings.filter(outcome=Sighting.Outcome.QUARANTINED).annotate(key=F("problem_code")),
+            "quarantine", scope.sightings.filter(outcome=Sighting.Outcome.QUARANTINED).annotate(group_key=F("problem_code")),
             labels.QUARANTINE),
     }
     with_item = scope.sightings.filter(item__isnull=False)
@@ -131,7 +131,7 @@ def _photo_branch():
     return Case(When(case__isnull=False, then=F("case__branch")), default=F("branch"), output_field=CharField())
 
 
-def _grouped(queryset, key="key") -> Counter:
+def _grouped(queryset, key="group_key") -> Counter:
     return Counter({(k or ""): n for k, n in queryset.order_by().values_list(key).annotate(n=Count("pk"))})
 
 
@@ -149,7 +149,7 @@ def _by_code(name: str, queryset, words: dict) -> Table:
 
 
 def _injuries(scope: Scope, coded: int) -> Table:
-    counts = _grouped(InjuryCode.objects.filter(case__in=scope.cases).annotate(key=F("code")))
+    counts = _grouped(InjuryCode.objects.filter(case__in=scope.cases).annotate(group_key=F("code")))
     rows = [Row(code, labels.label(labels.INJURIES, code), counts[code])
             for code in sorted(counts, key=lambda c: (-counts[c], c))]
     return Table("injuries", rows, additive=False, total=coded)
@@ -237,26 +237,26 @@ def findings(collection: Collection | None = None, by: str = "branch", top: int 
     """Per branch (or per year of death): bodies, photos, first and last month, coded cases, the commonest codes."""
     scope = Scope.of(collection)
     key = F("branch") if by == "branch" else ExtractYear("date")
-    cases = scope.cases.order_by().annotate(key=key)
+    cases = scope.cases.order_by().annotate(group_key=key)
     rows = {}
-    for k, n in cases.values_list("key").annotate(n=Count("pk")):
+    for k, n in cases.values_list("group_key").annotate(n=Count("pk")):
         rows[_text(k)] = {"key": _text(k), "cases": n, "photos": 0, "coded": 0, "codes": Counter()}
-    dates = cases.exclude(date__isnull=True).values_list("key", "date")
+    dates = cases.exclude(date__isnull=True).values_list("group_key", "date")
     spans = {}
     for k, day in dates:
         first, last = spans.get(_text(k), (day, day))
         spans[_text(k)] = (min(first, day), max(last, day))
     photo_key = _photo_branch() if by == "branch" else ExtractYear("case__date")
-    for k, n in scope.photos.filter(case__in=scope.cases).order_by().annotate(key=photo_key).values_list(
-            "key").annotate(n=Count("pk")):
+    for k, n in scope.photos.filter(case__in=scope.cases).order_by().annotate(group_key=photo_key).values_list(
+            "group_key").annotate(n=Count("pk")):
         if _text(k) in rows:
             rows[_text(k)]["photos"] = n
-    for k, n in cases.filter(injuries__isnull=False).values_list("key").annotate(n=Count("pk", distinct=True)):
+    for k, n in cases.filter(injuries__isnull=False).values_list("group_key").annotate(n=Count("pk", distinct=True)):
         rows[_text(k)]["coded"] = n
     code_key = "case__branch" if by == "branch" else ExtractYear("case__date")
-    codes = InjuryCode.objects.filter(case__in=scope.cases).order_by().annotate(key=F(code_key) if by == "branch"
+    codes = InjuryCode.objects.filter(case__in=scope.cases).order_by().annotate(group_key=F(code_key) if by == "branch"
                                                                                 else code_key)
-    for k, code, n in codes.values_list("key", "code").annotate(n=Count("pk")):
+    for k, code, n in codes.values_list("group_key", "code").annotate(n=Count("pk")):
         rows[_text(k)]["codes"][code] += n
     out = []
     for k in sorted(rows, key=lambda k: (k == "", -rows[k]["cases"], _numeric(k)) if by == "branch"

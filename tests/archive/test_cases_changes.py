@@ -131,7 +131,11 @@ def test_it_refuses_to_split_off_every_photo(cases, analyst):
 
 def test_it_merges_a_case_into_another_and_undo_restores_both(cases, analyst):
     first, second, photos = cases["first"], cases["second"], cases["photos"]
-    response = _post(analyst, "case_merge", second, {"into": str(first.pk)})
+    asked = _post(analyst, "case_merge", second, {"into": str(first.pk)})  # a confirmation page first
+    assert asked.status_code == 200 and not BodyCase.objects.exclude(merged_into=None).exists()
+    response = _post(analyst, "case_merge", second, {
+        "into": str(first.pk), "step": "confirm", "note": "the same body, photographed twice", "confirmed": "on",
+        "numbers_case": "227 / 88 / 2002", "numbers_target": "215 / 774 / 1141"})
     assert response["Location"] == reverse("archive:case", args=[first.pk])
     second.refresh_from_db()
     assert second.merged_into == first and _where(photos) == [first.pk] * 4

@@ -155,7 +155,7 @@ def test_it_names_the_review_reasons_on_a_flagged_case(db, caseworker):
 def test_it_speaks_arabic_by_default(cases, caseworker):
     page = client_for(caseworker, english=False).get(reverse("archive:case", args=[cases["first"].pk]))
     text = page.content.decode()
-    assert '<html lang="ar" dir="rtl">' in text and "القضية" in text
+    assert '<html lang="ar" dir="rtl">' in text and "الحالة" in text
 
 
 def test_it_answers_404_for_a_case_that_does_not_exist(cases, caseworker, analyst):

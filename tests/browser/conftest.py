@@ -69,7 +69,7 @@ def needs_routes(*names: str) -> None:
 @dataclass
 class Server:
     url: str
-    logins: dict  # username -> {"password", "roles"}
+    logins: dict  # username -> {"password", "roles", "totp_secret", "otpauth"} as `dalil demo` prints them
     followup: dict  # report reference -> full follow-up URL
     home: Path
     log: Path
@@ -206,10 +206,37 @@ def screenshot(page, tmp_path: Path, name: str) -> Path:
     return path
 
 
+_LAST_STEP: dict[str, int] = {}  # username -> the TOTP time step whose code was last used (a code works once)
+
+
+def totp_code(secret: str, username: str) -> str:
+    """The code an authenticator app holding the demo's printed secret shows: the current one, or, if this user
+    already used it, the next step's (the server accepts one step ahead), waiting for the clock when needed."""
+    import base64
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(base64.b32decode(secret + "=" * (-len(secret) % 8)))
+    totp.time = time.time()
+    step = max(totp.t(), _LAST_STEP.get(username, -1) + 1)
+    while step > totp.t() + 1:  # two sign-ins of one user within one 30-second step: wait for the next
+        time.sleep(1)
+        totp.time = time.time()
+    totp.time = step * 30
+    _LAST_STEP[username] = step
+    return f"{totp.token():06d}"
+
+
 def sign_in(page, server, username: str) -> None:
+    """As a person signs in: the password, then the 6-digit code from the authenticator app."""
     page.goto("login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", server.logins[username]["password"])
     page.locator("main form button[type=submit], main form input[type=submit]").first.click()
     page.wait_for_load_state()
-    assert "/login/" not in page.url, f"{username} could not sign in: {page.content()[:2000]}"
+    assert "/account/verify/" in page.url, f"{username}: no code step after the password: {page.content()[:2000]}"
+    page.fill("input[name=code]", totp_code(server.logins[username]["totp_secret"], username))
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    assert "/login/" not in page.url and "/account/" not in page.url, (
+        f"{username} could not sign in: {page.content()[:2000]}")

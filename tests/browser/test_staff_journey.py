@@ -35,6 +35,11 @@ def test_it_confirms_an_identification_after_two_reviewers_and_tells_the_family(
     screenshot(caseworker, tmp_path, "1-candidates")
     first.locator("button[type=submit]").click()
     caseworker.wait_for_load_state()
+    # proposing asks first: why this case (for the reviewers), and a tick
+    caseworker.fill("#propose-note", "The branch matches and the case is dated after the arrest.")
+    caseworker.check("input[name=confirmed]")
+    caseworker.locator("form:has(input[name=step]) button[type=submit]").click()
+    caseworker.wait_for_load_state()
     assert "/casework/identifications/" in caseworker.url
     identification = caseworker.url
     assert caseworker.locator("h1 .state-claimed").count() == 1
@@ -57,6 +62,8 @@ def test_it_confirms_an_identification_after_two_reviewers_and_tells_the_family(
     second = new_page("en", DESKTOP)
     sign_in(second, server, "demo-reviewer2")
     second.goto(identification)
+    second.fill("#confirm-note", "Numbers, dates and marks checked against the report.")
+    second.check("form:has(input[value=confirm]) input[name=confirmed]")
     second.locator("form:has(input[value=confirm]) button[type=submit]").click()
     second.wait_for_load_state()
     assert second.locator("h1 .state-confirmed").count() == 1

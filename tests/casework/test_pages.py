@@ -75,11 +75,18 @@ def test_it_answers_404_for_a_report_without_a_photo(caseworker, report):
     assert _client(caseworker).get(reverse("casework:report_photo", args=[report.reference])).status_code == 404
 
 
+CONFIRMED = {"step": "confirm", "confirmed": "yes"}
+
+
 def test_it_proposes_a_candidate_from_the_report_page(caseworker, report, good_case):
-    response = _client(caseworker).post(reverse("casework:propose", args=[report.reference]), {"case": good_case.pk})
+    client, url = _client(caseworker), reverse("casework:propose", args=[report.reference])
+    asked = client.post(url, {"case": good_case.pk})  # a confirmation page first, asking why
+    assert asked.status_code == 200 and not Identification.objects.exists()
+    response = client.post(url, {"case": good_case.pk, "note": "الفرع والتاريخ متطابقان", **CONFIRMED})
     ident = Identification.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("casework:identification", args=[ident.pk])
     assert ident.state == "claimed" and ident.steps.get().actor == caseworker
+    assert ident.steps.get().note == "الفرع والتاريخ متطابقان"
 
 
 def test_it_lists_the_reports_that_could_fit_a_body(caseworker, report, good_case):
@@ -90,7 +97,8 @@ def test_it_lists_the_reports_that_could_fit_a_body(caseworker, report, good_cas
 
 
 def test_it_walks_an_identification_through_two_reviewers(caseworker, reviewer, second_reviewer, report, good_case):
-    _client(caseworker).post(reverse("casework:propose", args=[report.reference]), {"case": good_case.pk})
+    _client(caseworker).post(reverse("casework:propose", args=[report.reference]),
+                             {"case": good_case.pk, "note": "branch and dates fit", **CONFIRMED})
     ident = Identification.objects.get()
     step = reverse("casework:identification_step", args=[ident.pk])
     assert _client(caseworker).post(step, {"action": "corroborate", "note": "x"}).status_code == 403
@@ -100,10 +108,14 @@ def test_it_walks_an_identification_through_two_reviewers(caseworker, reviewer, 
     first.post(step, {"action": "corroborate", "note": "الأرقام متطابقة"})
     page = first.get(reverse("casework:identification", args=[ident.pk])).content.decode()
     assert 'value="confirm"' not in page and "second, different reviewer" in page
-    first.post(step, {"action": "confirm", "note": ""})  # refused: the same reviewer
+    first.post(step, {"action": "confirm", "note": "checked", "confirmed": "yes"})  # refused: the same reviewer
     ident.refresh_from_db()
     assert ident.state == "corroborated"
-    _client(second_reviewer).post(step, {"action": "confirm", "note": ""})
+    second = _client(second_reviewer)
+    second.post(step, {"action": "confirm", "note": ""})  # refused: no note, no tick
+    ident.refresh_from_db()
+    assert ident.state == "corroborated"
+    second.post(step, {"action": "confirm", "note": "numbers and marks checked", "confirmed": "yes"})
     ident.refresh_from_db()
     report.refresh_from_db()
     assert ident.state == "confirmed" and report.status == MissingPersonReport.Status.IDENTIFIED
@@ -135,7 +147,10 @@ def test_it_revokes_and_reissues_the_follow_up_link(caseworker, report):
     client.post(reverse("casework:revoke_link", args=[report.reference]))
     report.refresh_from_db()
     assert report.followup_revoked
-    response = client.post(reverse("casework:reissue_link", args=[report.reference]))
+    asked = client.post(reverse("casework:reissue_link", args=[report.reference]))
+    assert "stops working at once" in asked.content.decode() and "token" not in asked.context
+    response = client.post(reverse("casework:reissue_link", args=[report.reference]),
+                           {"note": "the family lost the link", **CONFIRMED})
     token = response.context["token"]
     assert f"/f/{token}/" in response.content.decode() and "no-store" in response["Cache-Control"]
     assert MissingPersonReport.for_token(token) == report

@@ -154,3 +154,46 @@ def test_it_round_trips_a_dalil_report_with_its_identification(tmp_path, reviewe
         "محمد", "فاطمة", "سكري", "215")
     assert copy.arrest_date.isoformat() == "2012-03-10" and copy.reporter_phone == "+963 944 123 456"
     assert records(first) == records(export(tmp_path, name="second.xml"))
+
+
+def test_it_re_imports_its_own_export_of_several_domains_in_one_run(tmp_path, pfif_dir, reviewer, second_reviewer,
+                                                                    caseworker):
+    """The examiner's case: an export mixing dalil's own reports and two sources' records came back 3 of 6."""
+    load(pfif_dir / "test.pfif-1.2-badrecord.xml")
+    load(pfif_dir / "test.pfif-1.2-badrecord.xml", domain="foo.google.com")
+    _identified(reviewer, second_reviewer, caseworker)
+    first = export(tmp_path, name="first.xml")
+    domains = {r["person_record_id"].split("/")[0] for r in records(first) if r["kind"] == "person"}
+    assert len(domains) >= 3, domains
+    persons = sum(1 for r in records(first) if r["kind"] == "person")
+    wipe()
+    again = load(tmp_path / "prosecutor-first.xml")
+    assert again.rejected == [] and again.created == persons
+    assert any("each record taken under its own domain" in w for w in again.warnings)
+    assert records(first) == records(export(tmp_path, name="second.xml"))
+
+
+def test_a_file_from_elsewhere_still_takes_one_domain_unless_told(tmp_path, pfif_dir):
+    mixed = tmp_path / "mixed.xml"
+    mixed.write_bytes((pfif_dir / "test.pfif-1.2-badrecord.xml").read_bytes())
+    s = load(mixed)
+    assert len(s.rejected) == 1 and "not in the authorized domain" in s.rejected[0]["reason"]
+    wipe()
+    both = load(mixed, domain="test.google.com,foo.google.com")
+    assert both.rejected == []
+
+
+def test_a_year_or_month_of_birth_comes_in_and_goes_out_at_its_precision(tmp_path, pfif_dir):
+    text = (pfif_dir / "test.pfif-1.4.xml").read_text()
+    assert "<pfif:date_of_birth>1970-01</pfif:date_of_birth>" in text
+    path = tmp_path / "year.xml"
+    path.write_text(text.replace("<pfif:date_of_birth>1970-01</pfif:date_of_birth>",
+                                 "<pfif:date_of_birth>1970</pfif:date_of_birth>", 1))
+    s = load(path, domain="test.google.com")
+    assert s.rejected == []
+    from dalil.identification.models import MissingPersonReport
+
+    report = MissingPersonReport.objects.get(birth_date__isnull=False)
+    assert (report.birth_date.isoformat(), report.birth_date_precision) == ("1970-01-01", "year")
+    out = export(tmp_path, name="year-out.xml")
+    assert b"<pfif:date_of_birth>1970</pfif:date_of_birth>" in out

@@ -173,6 +173,17 @@ def test_it_refuses_a_changed_note_because_pfif_notes_never_change(pfif_dir):
     assert "never change" in s.rejected[0]["reason"]
 
 
+FORMAT_BREAKS = {"sex": "unknown", "date_of_birth": "January 1970", "age": "45-35", "source_date": "2000-01-01",
+                 "person_record_id": "no-slash-here"}
+# Right syntax, impossible values: the examiner's 1234-56-78T90:12:34Z was stored.
+IMPOSSIBLE = {"source_date": "1234-56-78T90:12:34Z", "date_of_birth": "1970-13"}
+
+
+@pytest.fixture(params=["format", "impossible"])
+def bad_values(request):
+    return FORMAT_BREAKS if request.param == "format" else {**FORMAT_BREAKS, **IMPOSSIBLE}
+
+
 @pytest.mark.parametrize("snippet, field, reason", [
     ("<pfif:sex>female</pfif:sex>", "sex", "sex 'unknown' is not one of"),
     ("<pfif:date_of_birth>1970-01</pfif:date_of_birth>", "date_of_birth", "is not written yyyy"),
@@ -181,9 +192,7 @@ def test_it_refuses_a_changed_note_because_pfif_notes_never_change(pfif_dir):
     ("<pfif:person_record_id>test.google.com/person.21009</pfif:person_record_id>", "person_record_id",
      "is not a domain name"),
 ])
-def test_it_refuses_a_person_whose_value_breaks_the_format(tmp_path, pfif_dir, snippet, field, reason):
-    bad_values = {"sex": "unknown", "date_of_birth": "January 1970", "age": "45-35", "source_date": "2000-01-01",
-                  "person_record_id": "no-slash-here"}
+def test_it_refuses_a_person_whose_value_breaks_the_format(tmp_path, pfif_dir, snippet, field, reason, bad_values):
     text = (pfif_dir / "test.pfif-1.4.xml").read_text()
     tag = snippet.split(">")[0] + ">"
     text = text.replace(snippet, f"{tag}{bad_values[field]}</{tag[1:]}", 1)

@@ -69,7 +69,8 @@ def test_it_imports_reports_with_arabic_headers_and_digits(tmp_path, fmt, casewo
     assert r.status == MissingPersonReport.Status.RECEIVED and len(r.reference) == 12
     invalid = {p["row"]: p["reasons"][0] for p in s.plans if p["action"] == "invalid"}
     assert invalid == {4: "no name: the missing person's name is empty",
-                       5: "arrest_date '32/13/2012' is not a date (write 2012-03-10 or 10/03/2012)"}
+                       5: "arrest_date '32/13/2012' is not a date (write 2012-03-10, 10/03/2012, 2012-03 or "
+                          "2012, with 'about' if it is not sure)"}
     assert sorted(Rejection.objects.values_list("what", flat=True)) == ["row 4", "row 5"]
     assert all("944" not in str(p["values"]) for p in s.plans)  # contact details never in the summary
     from django.test import Client
@@ -148,3 +149,25 @@ def test_the_command_prints_the_mapping_and_exits_3_on_bad_rows(tmp_path, capsys
     assert "DRY RUN" in out and "row     5: invalid — arrest_date '32/13/2012'" in out and "-> full_name" in out
     with pytest.raises(CommandError, match="no column maps to the missing person's name"):
         call_command("import", "table", str(path), "--kind", "reports", "--map", "الاسم=-")
+
+
+def test_it_takes_a_year_or_a_month_or_an_about_date_at_its_precision(tmp_path, caseworker):
+    """The examiner's rows with 1979 or 2012-11 were refused whole; a family often knows no more."""
+    path = tmp_path / "partial.csv"
+    write_csv(path, ["الاسم", "تاريخ الميلاد", "تاريخ الاعتقال"], [
+        ["سامر أحمد الحموي", "1979", "2012-11"],
+        ["Rami Khaled", "about 1985", "حوالي ١١/٢٠١٢"],
+        ["ليلى حسن", "1990-02-30", ""],
+    ])
+    s = run(path, "reports", consents={})
+    assert s.counts == {"create": 2, "invalid": 1}, s.plans
+    samer = MissingPersonReport.objects.get(first_name_ar="سامر")
+    assert (samer.birth_date.isoformat(), samer.birth_date_precision) == ("1979-01-01", "year")
+    assert (samer.arrest_date.isoformat(), samer.arrest_date_precision) == ("2012-11-01", "month")
+    assert not samer.birth_date_approximate and not samer.arrest_date_approximate
+    rami = MissingPersonReport.objects.get(first_name_latin="Rami")
+    assert (rami.birth_date_precision, rami.birth_date_approximate) == ("year", True)
+    assert (rami.arrest_date.isoformat(), rami.arrest_date_precision, rami.arrest_date_approximate) == (
+        "2012-11-01", "month", True)
+    again = run(path, "reports", consents={})
+    assert again.counts == {"skip": 2, "invalid": 1}  # the same rows, the same precision: nothing to update

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from dalil.audit.models import AuditEvent
+from dalil.audit.models import AuditEvent, hash_address
 from dalil.exchange import uploads
 from dalil.exchange.models import ImportRun, TableReport, VictimListEntry
 from dalil.identification.models import MissingPersonReport
@@ -17,7 +17,7 @@ from dalil.lib.roles import Role
 from tests.exchange.test_tables import REPORT_HEADERS, REPORT_ROWS, VICTIM_HEADERS, VICTIM_ROWS, write_csv, write_xlsx
 from tests.identification.personas import make_case, person
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_jobs")]  # jobs run in the request
 PHONE = "+963 944 123 456"
 
 
@@ -115,7 +115,8 @@ def test_it_imports_reports_through_the_pages_with_a_dry_run_that_writes_nothing
 
     previewed = re.search(r'name="previewed" value="([0-9a-f]+)"', page).group(1)
     response = post(client, "exchange:confirm", {"previewed": previewed})
-    assert response.status_code == 302 and response["Location"] == reverse("exchange:done")
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/")  # a background job (eager here)
+    job_page = client.get(response["Location"]).content.decode()
     r = MissingPersonReport.objects.get(first_name_ar="محمد")
     assert r.home_town == "x" and r.reporter_phone == PHONE and r.consent_contact and not r.consent_prosecutors
     assert MissingPersonReport.objects.count() == 2
@@ -123,9 +124,10 @@ def test_it_imports_reports_through_the_pages_with_a_dry_run_that_writes_nothing
     assert run.kind == "reports" and run.actor == "hala" and run.file_name == f"بلاغات.{fmt}"
     assert run.options["via"] == "web" and run.options["mapping"]["ملاحظة داخلية"] == "home_town"
     event = AuditEvent.objects.get(action=AuditEvent.Action.DATA_IMPORTED, target=f"import:{run.pk}")
-    assert event.actor == "hala" and event.ip == "127.0.0.1" and event.details["create"] == 2
+    assert event.actor == "hala" and event.address.digest == hash_address("127.0.0.1") and event.details["create"] == 2
     assert stored(home) == []  # the uploaded file is gone once imported
-    page = client.get(reverse("exchange:done")).content.decode()
+    assert f'{reverse("exchange:done")}?run={run.pk}' in job_page
+    page = client.get(reverse("exchange:done"), {"run": run.pk}).content.decode()
     assert r.reference in page
     assert "32/13/2012" in page.replace("&#x27;", "'")
     assert client.get(reverse("exchange:mapping"))["Location"] == reverse("exchange:upload")  # nothing pending

@@ -158,12 +158,22 @@ def test_it_exports_the_cases_a_query_selects(archive, tmp_path):
 
 
 def test_a_prosecutor_gets_consented_reports_with_contact_details_and_the_death_status(archive, tmp_path):
-    job, bag = export(tmp_path, archive, collection="caesar")
+    import pyrage
+
+    from dalil.exports import contacts
+
+    identity = pyrage.x25519.Identity.generate()
+    resolved = scopes.for_collection("caesar")
+    job = export_bag(resolved, "prosecutor", "huda", out=tmp_path / "bag", recipient="ICC Office of the Prosecutor",
+                     recipient_keys=[str(identity.to_public())], contacts_allowed=True)
+    bag = tmp_path / "bag"
     case_a = json.loads((bag / "data/cases" / f"{archive.case_a.pk}.json").read_text())
     case_b = json.loads((bag / "data/cases" / f"{archive.case_b.pk}.json").read_text())
     (entry,) = case_a["missing_person_reports"]
     assert entry["believed_dead"] is True and entry["state"] == "confirmed"
-    assert entry["report"]["reporter_contact"]["phone"] == CONTACT["phone"]
+    assert entry["report"]["reporter_contact"]["encrypted"] == "data/contacts.age"  # tests/exports/test_contacts_…
+    opened = contacts.open_package_contacts((bag / "data/contacts.age").read_bytes(), [str(identity)])
+    assert opened["reports"][archive.report_a.reference]["phone"] == CONTACT["phone"]
     assert case_b["missing_person_reports"] == []  # that family did not consent: not even its existence leaves
     everything = all_bytes(bag)
     assert OTHER_CONTACT["phone"].encode() not in everything and archive.report_b.reference.encode() not in everything

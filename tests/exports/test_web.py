@@ -15,7 +15,7 @@ from dalil.exports.models import ExportJob
 from dalil.exports.views import ChangedOnDisk
 from tests.exports.conftest import person
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_jobs")]  # jobs run in the request
 
 
 def client_for(user=None) -> Client:

@@ -212,6 +212,9 @@ def test_a_family_searches_with_the_photo_of_their_report_and_sees_words_then_th
     face = Face.objects.filter(photo__case_id=case).first()
     crop_url = reverse("portal:face", args=[case, face.pk])
     assert client.get(crop_url).status_code == 302  # not before the family chose the face step
+    client.post(reverse("portal:reveal", args=[case]), {"level": "face"})  # skipping the preview step: refused
+    assert crop_url not in client.get(reverse("portal:case", args=[case])).content.decode()
+    client.post(reverse("portal:reveal", args=[case]), {"level": "preview"})
     client.post(reverse("portal:reveal", args=[case]), {"level": "face"})
     assert crop_url in client.get(reverse("portal:case", args=[case])).content.decode()
     served = client.get(crop_url)

@@ -30,15 +30,16 @@ def test_it_ranks_a_case_dated_before_the_arrest_below(report, good_case):
     nothing = make_case(exam_no="4004", branch="", sex="", date=None, age_min=None, age_max=None, marks="")
     found = candidates_for_report(report)
     assert _order(found) == ["1001", "4004", "0999"]
-    ruled_out = found[-1]
-    assert ruled_out.case == before and ruled_out.ruled_out and "date_before_arrest" in ruled_out.codes
-    assert ruled_out.score < 0 and not found[1].ruled_out and found[1].case == nothing
+    below = found[-1]
+    assert below.case == before and "date_before_arrest" in below.codes
+    assert below.reasons[0].weight < -1 and below.score < 0 and found[1].case == nothing
 
 
 def test_it_sinks_a_case_of_the_other_sex(report, good_case):
     make_case(exam_no="5005", sex="female")
     found = candidates_for_report(report)
-    assert _order(found) == ["1001", "5005"] and found[1].ruled_out and "other_sex" in found[1].codes
+    assert _order(found) == ["1001", "5005"] and "other_sex" in found[1].codes
+    assert next(r for r in found[1].reasons if r.code == "other_sex").weight <= -1.5 and found[1].score < 0
 
 
 def test_it_boosts_a_case_the_family_claimed(report, good_case):
@@ -50,7 +51,7 @@ def test_it_boosts_a_case_the_family_claimed(report, good_case):
 
 
 def test_it_puts_custody_and_unknown_cases_before_soldiers_and_attacks(report, good_case):
-    make_case(exam_no="7007", category="soldier")
+    make_case(exam_no="7007", category="soldier", branch="227", marks="")
     make_case(exam_no="8008", category="unknown", branch="227", marks="")
     found = candidates_for_report(report)
     assert _order(found) == ["1001", "8008", "7007"]
@@ -95,7 +96,7 @@ def test_it_uses_the_first_photo_date_when_the_case_has_no_date(report, instance
     case = make_case(date=None)
     Photo.objects.update(case=case, photo_date=D(2011, 1, 1))
     found = candidates_for_report(report)[0]
-    assert found.ruled_out and "2011-01-01" in found.reasons[0].text
+    assert found.codes[0] == "date_before_arrest" and "2011-01-01" in found.reasons[0].text
 
 
 def test_it_adds_the_stored_face_distance_as_a_reason_in_words(report, good_case):

@@ -137,6 +137,8 @@ def test_it_refuses_to_confirm_a_body_already_confirmed_as_someone_else(corrobor
     workflow.confirm(corroborated, second_reviewer, "")
     other = make_report(first_name_ar="سامر")
     ident = workflow.propose(other, good_case, caseworker)
-    workflow.corroborate(ident, reviewer, "maybe")
+    with pytest.raises(WorkflowError, match="already confirmed"):  # warned at the first step already
+        workflow.corroborate(ident, reviewer, "maybe")
+    workflow.corroborate(ident, reviewer, "maybe", conflict_seen=True)
     with pytest.raises(WorkflowError, match="already confirmed"):
         workflow.confirm(ident, second_reviewer, "")

@@ -12,7 +12,8 @@ from django.core.management import CommandError, call_command
 from dalil.archive.models import Photo
 from dalil.identification.models import MissingPersonReport, SearchRequest
 from dalil.ingest import demo_data
-from dalil.lib.roles import roles_of
+from dalil.lib.roles import Role, roles_of
+from tests.ingest.test_demo import totp_now
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +40,10 @@ def test_it_makes_staff_for_each_role_and_invented_reports_once_with_fresh_secre
     for username, login in data["users"].items():
         user = User.objects.get(username=username)
         assert user.check_password(login["password"]) and not user.is_superuser
-        assert roles_of(user) == set(login["roles"]) == {str(r) for r in demo_data.STAFF[username]}
-        assert login["password"] in output
+        assert set(login["roles"]) == {str(r) for r in demo_data.STAFF[username]}
+        assert roles_of(user) == (set(Role.values) if Role.ADMIN in login["roles"] else set(login["roles"]))
+        assert login["password"] in output and login["totp_secret"] in output and login["otpauth"] in output
+        assert login["otpauth"].startswith(f"otpauth://totp/Dalil%3A{username}?secret={login['totp_secret']}")
     # Invented reports, one of them fitting a demo body: arrested by its branch, some weeks before its date.
     links = data["followup"]
     assert set(links) == {spec.reference for spec in demo_data.REPORTS}
@@ -60,7 +63,11 @@ def test_it_makes_staff_for_each_role_and_invented_reports_once_with_fresh_secre
     assert new_path != old_path
     assert client.get(old_path).status_code == 404
     assert client.get(new_path).status_code == 200
-    assert client.login(username="demo-caseworker", password=again["users"]["demo-caseworker"]["password"])
+    caseworker = again["users"]["demo-caseworker"]
+    assert caseworker["totp_secret"] != data["users"]["demo-caseworker"]["totp_secret"]  # a fresh secret too
+    assert client.post("/login/", {"username": "demo-caseworker", "password": caseworker["password"]}).status_code == 302
+    assert client.post("/account/verify/", {"code": totp_now(caseworker["totp_secret"])}).status_code == 302
+    assert client.get("/casework/").status_code == 200
 
 
 def test_it_says_which_port_is_taken_when_serving(home):

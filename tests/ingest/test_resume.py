@@ -85,6 +85,8 @@ def test_it_ends_in_the_same_state_after_being_killed_at_several_points(cli_env_
     final = dalil(resumed, *ingest_args(archive))
     assert final.returncode == 3, final.stderr
     assert json.loads(final.stdout)["already_recorded"] > 0
+    # The killed runs were found (their processes gone) and the run that finished their work names them.
+    assert len(json.loads(final.stdout)["finished_interrupted"]) >= 2
 
     got = snapshot(resumed)
     assert got["chain_problems"] == []

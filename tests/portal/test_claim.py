@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from dalil.audit.models import AuditEvent
 from dalil.identification.models import Claim, Identification, MissingPersonReport
@@ -43,7 +44,11 @@ def test_it_tells_the_family_when_a_claim_is_confirmed_or_not_a_match(family, ar
     reader = Client()
     reader.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     page = reader.get(f"/f/{token}/").content.decode()
-    assert "Confirmed" in page and "Not a match" in page and "Being checked" not in page
+    # a death is told by a person first: until a caseworker records it, the page says only that they will call
+    assert "Not a match" in page and "will contact you soon" in page and "What we found" not in page
+    Identification.objects.filter(case=archive["custody"]).update(family_told_at=timezone.now(), family_told_how="phone")
+    page = reader.get(f"/f/{token}/").content.decode()
+    assert "What we found" in page and "Not a match" in page and "Being checked" not in page
 
 
 def test_it_keeps_one_claim_per_case(family, archive):

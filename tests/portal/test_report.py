@@ -26,7 +26,7 @@ def test_it_speaks_arabic_right_to_left_by_default(family):
     page = family.get("/").content.decode()
     assert '<html lang="ar" dir="rtl">' in page
     assert "العربية" in page and "English" in page
-    assert "تنصح روابط العائلات بعدم البحث في الصور وحدك" in page  # the portal's own Arabic catalogue
+    assert "تنصح جمعيات أهالي المعتقلين والمفقودين بعدم البحث في الصور وحدكم" in page  # the portal's own Arabic catalogue
 
 
 def test_it_speaks_english_left_to_right_when_chosen(family):
@@ -135,7 +135,7 @@ def test_it_creates_a_search_request_when_a_caseworker_should_search(family):
 
 
 def test_it_limits_reports_per_connection(family, settings):
-    settings.PORTAL_REPORTS_PER_HOUR = 2
+    settings.PORTAL_SESSION_REPORTS_PER_HOUR = 2
     file_report(family)
     file_report(family)
     assert family.post("/report/", MOTHER).status_code == 429

@@ -65,6 +65,7 @@ def test_it_audits_each_reveal_level_once(family, archive):
 def test_it_says_plainly_when_no_face_was_found_in_a_case(family, archive, settings):
     case = archive["custody"]
     family.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    family.post(f"/case/{case.pk}/reveal/", {"level": "preview"})
     family.post(f"/case/{case.pk}/reveal/", {"level": "face"})
     page = family.get(f"/case/{case.pk}/").content.decode()
     assert "No face could be found in the photographs of this case" in page
@@ -77,6 +78,7 @@ def test_it_serves_blurred_previews_then_metadata_free_thumbnails_never_the_orig
     family.post(url, {"level": "preview"})
     previews = _images(family.get(f"/case/{case.pk}/").content.decode())
     assert len(previews) == case.photos.count() == 2 and all(s.endswith("/preview.jpg") for s in previews)
+    family.post(url, {"level": "face"})
     family.post(url, {"level": "photo", "understood": "yes"})
     page = family.get(f"/case/{case.pk}/").content.decode()
     thumbs = _images(page)

@@ -64,7 +64,7 @@ def test_every_page_uses_only_the_bundled_fonts_and_the_arabic_headings_read_in_
         pdf_checks.assert_bundled_fonts(page)
         texts.append(page.text)
     everything = "\n".join(texts)
-    for heading in ("النطاق والمنهج", "بيان السلامة", "الجثث حسب الفرع", "ملحق: القضايا بأرقامها الثلاثة"):
+    for heading in ("النطاق والمنهج", "بيان السلامة", "الجثامين حسب الفرع", "ملحق: الحالات بأرقامها الثلاثة"):
         assert heading in everything, heading
 
 

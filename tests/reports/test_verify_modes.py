@@ -17,7 +17,7 @@ from dalil.lib.roles import Role, grant
 from dalil.reports import document
 from tests.reports.conftest import COLLECTION, PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_jobs")]  # jobs run in the request
 
 
 def _verifies() -> int:
@@ -32,7 +32,9 @@ def _web_report(lang: str = "en") -> tuple[str, ExportJob]:
     client.force_login(user)
     response = client.post(reverse("reports:report"), {"collection": COLLECTION, "lang": lang, "format": "html",
                                                        "profile": "prosecutor"})
-    assert response.status_code == 200, response.content.decode()[:2000]
+    assert response.status_code == 302, response.content.decode()[:2000]  # to the job's page (dalil.jobs)
+    response = client.get(response["Location"] + "download/")
+    assert response.status_code == 200
     return b"".join(response.streaming_content).decode(), ExportJob.objects.order_by("-pk").first()
 
 

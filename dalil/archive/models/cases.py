@@ -11,7 +11,12 @@ Lifecycle of a case (who moves it, when):
                 codes; every change is a CaseChange row that can be undone.
  4. corrected - an analyst corrects numbers, splits photos off into a new case or
                 merges the case into another (it then points at it, merged_into).
- 5. matched   - identification links missing-person reports to the case.
+                A case split off starts with its numbers "to be set"
+                (numbers_pending): families never see it until an analyst sets
+                them, so one body never shows as two.
+ 5. matched   - identification links missing-person reports to the case. A case
+                with claims or identifications is merged or split only after they
+                are resolved or carried over with a note (dalil.archive.commitments).
 """
 
 import datetime
@@ -22,7 +27,7 @@ from django.db import models
 # The fields a CaseChange records before/after (as JSON values) and an undo puts back.
 TRACKED_FIELDS = (
     "branch", "detainee_no", "exam_no", "category", "date", "sex", "age_min", "age_max",
-    "marks", "notes", "needs_review", "review_reasons", "merged_into",
+    "marks", "notes", "needs_review", "review_reasons", "merged_into", "numbers_pending",
 )
 
 
@@ -51,6 +56,9 @@ class BodyCase(models.Model):
     needs_review = models.BooleanField(default=False, db_index=True)
     review_reasons = models.JSONField(default=list, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    numbers_pending = models.BooleanField(
+        default=False, db_index=True,
+        help_text="Split off another case and its numbers not yet set: hidden from families until they are.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +67,20 @@ class BodyCase(models.Model):
 
     def __str__(self) -> str:
         return " / ".join(n or "?" for n in (self.branch, self.detainee_no, self.exam_no))
+
+    @property
+    def numbers(self) -> tuple[str, str, str]:
+        return (self.branch, self.detainee_no, self.exam_no)
+
+    def surviving(self, limit: int = 20) -> "BodyCase":
+        """The case this one was merged into, followed to the end (itself if never merged)."""
+        case, seen = self, {self.pk}
+        while case.merged_into_id and len(seen) < limit:
+            case = BodyCase.objects.get(pk=case.merged_into_id)
+            if case.pk in seen:
+                break  # a loop would be a bug elsewhere: stop rather than spin
+            seen.add(case.pk)
+        return case
 
     def values(self, names=TRACKED_FIELDS) -> dict:
         """Field values as JSON: dates as ISO text, merged_into as an id."""

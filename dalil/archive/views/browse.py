@@ -13,22 +13,24 @@ from dalil.archive.models import NearDuplicate, Photo
 from dalil.archive.views import labels
 from dalil.archive.views.access import (
     SHOW_THUMBNAILS,
+    archive_page,
     get_collection_for_user,
     get_item_for_user,
     is_quarantined,
     query_without,
+    may_keep,
     safe_next,
-    staff_required,
     wants_thumbnails,
 )
 from dalil.archive.views.forms import PhotoFilter
 from dalil.evidence.models import Collection, CustodyEvent, Seal, Sighting
+from dalil.lib.roles import STAFF
 
 PHOTOS_PER_PAGE = 48
 CUSTODY_ON_ITEM_PAGE = 200
 
 
-@staff_required
+@archive_page(*STAFF)
 @require_safe
 def collections(request):
     quarantined = Q(acquisitions__sightings__outcome=Sighting.Outcome.QUARANTINED)
@@ -48,7 +50,7 @@ def collections(request):
     return render(request, "archive/collections.html", {"collections": rows})
 
 
-@staff_required
+@archive_page(*STAFF)
 @require_safe
 def collection(request, name):
     collection = get_collection_for_user(request, name)
@@ -69,7 +71,7 @@ def collection(request, name):
     })
 
 
-@staff_required
+@archive_page(*STAFF)
 @require_POST
 def display(request):
     """Remember in the session whether grids show thumbnails or blurred previews."""
@@ -77,7 +79,7 @@ def display(request):
     return redirect(safe_next(request, reverse("archive:collections")))
 
 
-@staff_required
+@archive_page(*STAFF)
 @require_safe
 def item(request, sha256):
     item = get_item_for_user(request, sha256)
@@ -86,11 +88,16 @@ def item(request, sha256):
         {"sighting": s, "outcome": labels.outcome(s.outcome)}
         for s in item.sightings.select_related("acquisition__collection").order_by("pk")
     ]
+    # custody events name who viewed the original, from where: the archive keepers' (as the custody log)
+    keeper = may_keep(request.user)
     events = CustodyEvent.objects.filter(item_sha256=item.sha256).order_by("-seq")
+    if not keeper:
+        events = events.none()
     n_events = events.count()
     show = request.GET.get("show")
     context = {
         "item": item,
+        "may_keep": keeper,
         "photo": photo,
         "sightings": sightings,
         "quarantined": is_quarantined(item),
@@ -101,11 +108,12 @@ def item(request, sha256):
         and (show == "thumbnail" or (show != "preview" and wants_thumbnails(request))),
     }
     if photo:
-        context.update(_photo_facts(photo))
+        context.update(_photo_facts(photo, private=keeper))
     return render(request, "archive/item.html", context)
 
 
-def _photo_facts(photo: Photo) -> dict:
+def _photo_facts(photo: Photo, private: bool) -> dict:
+    """private: the camera serial and full EXIF/XMP, which can identify the photographer (archive keepers only)."""
     source = photo.numbers_source or {}
     numbers = []
     for field, label in labels.NUMBER_FIELDS.items():
@@ -131,7 +139,8 @@ def _photo_facts(photo: Photo) -> dict:
         "numbers": numbers,
         "conflicts": conflicts,
         "near_duplicates": near,
-        "exif_json": json.dumps(photo.exif, indent=1, ensure_ascii=False, sort_keys=True) if photo.exif else "",
+        "exif_json": json.dumps(photo.exif, indent=1, ensure_ascii=False, sort_keys=True)
+        if private and photo.exif else "",
     }
 
 

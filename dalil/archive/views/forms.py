@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dalil.archive.views import labels
 from dalil.lib.arabic import ascii_digits
+from dalil.reports import labels as quarantine_labels  # the quarantine codes' words
 
 
 def _number(value: str) -> str:
@@ -57,4 +58,5 @@ class QuarantineFilter(forms.Form):
     def __init__(self, *args, collections=(), problem_codes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["collection"].choices = [("", _("all"))] + [(name, name) for name in collections]
-        self.fields["problem_code"].choices = [("", _("all"))] + [(code, code) for code in problem_codes]
+        self.fields["problem_code"].choices = [("", _("all"))] + [(code, quarantine_labels.label(quarantine_labels.QUARANTINE, code))
+                                                          for code in problem_codes]

@@ -1,6 +1,5 @@
 """The lists staff work through: custody log, quarantine, near duplicates to review."""
 
-import json
 import logging
 
 from django.contrib import messages
@@ -10,17 +9,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from dalil.archive.models import NearDuplicate
-from dalil.archive.views import labels
+from dalil.archive.views import custody_details, labels
 from dalil.archive.views.access import (
     SHA256,
+    archive_page,
     get_near_duplicate_for_user,
     query_without,
-    staff_required,
     wants_thumbnails,
 )
 from dalil.archive.views.forms import CustodyFilter, QuarantineFilter
 from dalil.evidence import custody as custody_log
 from dalil.evidence.models import Collection, CustodyEvent, Sighting
+from dalil.lib.roles import ARCHIVE_KEEPERS
+from dalil.reports import labels as quarantine_labels  # the quarantine codes' words, shared with the report
 
 log = logging.getLogger("dalil.archive")
 
@@ -33,7 +34,7 @@ def _collection_names():
     return list(Collection.objects.order_by("name").values_list("name", flat=True))
 
 
-@staff_required
+@archive_page(*ARCHIVE_KEEPERS)
 @require_safe
 def custody(request):
     form = CustodyFilter(request.GET, collections=_collection_names())
@@ -51,8 +52,7 @@ def custody(request):
     return render(request, "archive/custody.html", {
         "form": form,
         "page": page,
-        "rows": [(e, labels.action(e.action), json.dumps(e.details, ensure_ascii=False, sort_keys=True))
-                 for e in page.object_list],
+        "rows": [(e, labels.action(e.action), custody_details.fields(e.details)) for e in page.object_list],
         "item_filter": item if SHA256.match(item) else "",
         "query": query_without(request, "page"),
         "check_query": query_without(request, "page", "check"),
@@ -61,7 +61,7 @@ def custody(request):
     })
 
 
-@staff_required
+@archive_page(*ARCHIVE_KEEPERS)
 @require_safe
 def quarantine(request):
     codes = (Sighting.objects.filter(outcome=Sighting.Outcome.QUARANTINED).order_by("problem_code")
@@ -75,6 +75,8 @@ def quarantine(request):
         if form.cleaned_data["problem_code"]:
             rows = rows.filter(problem_code=form.cleaned_data["problem_code"])
     page = Paginator(rows, SIGHTINGS_PER_PAGE).get_page(request.GET.get("page"))
+    for sighting in page.object_list:  # the code in words; ingest's reason (an English sentence) stays below it
+        sighting.problem_label = quarantine_labels.label(quarantine_labels.QUARANTINE, sighting.problem_code)
     return render(request, "archive/quarantine.html", {
         "form": form,
         "page": page,
@@ -82,7 +84,7 @@ def quarantine(request):
     })
 
 
-@staff_required
+@archive_page(*ARCHIVE_KEEPERS)
 @require_http_methods(["GET", "HEAD", "POST"])
 def near_duplicates(request):
     if request.method == "POST":
@@ -98,7 +100,7 @@ def near_duplicates(request):
 
 
 def _decide(request):
-    pair = get_near_duplicate_for_user(request, request.POST.get("pair"))
+    pair = get_near_duplicate_for_user(request, request.POST.get("pair"), write=True)
     decision = request.POST.get("decision")
     if decision not in (NearDuplicate.Status.SAME, NearDuplicate.Status.DIFFERENT):
         messages.error(request, _("Choose “same scene” or “different”."))

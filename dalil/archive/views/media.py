@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST, require_safe
 from dalil.evidence import custody
 from dalil.evidence.models import CustodyEvent
 from dalil.evidence.store import StoreError, derivatives, originals
-from dalil.archive.views.access import get_item_for_user, get_photo_for_user, is_quarantined, staff_required
+from dalil.archive.views.access import archive_page, get_item_for_user, get_photo_for_user, is_quarantined
+from dalil.lib.roles import ARCHIVE_KEEPERS, STAFF
 
 # Image types a browser may render inline; anything else is downloaded as opaque bytes.
 INLINE_TYPES = {
@@ -27,20 +28,20 @@ INLINE_TYPES = {
 }
 
 
-@staff_required
+@archive_page(*ARCHIVE_KEEPERS)
 @require_safe
 def original_warning(request, sha256):
-    item = get_item_for_user(request, sha256)
+    item = get_item_for_user(request, sha256, original=True)
     return render(request, "archive/original_warning.html", {
         "item": item,
         "download_only": _download_only(item),
     })
 
 
-@staff_required
+@archive_page(*ARCHIVE_KEEPERS)
 @require_POST
 def original(request, sha256):
-    item = get_item_for_user(request, sha256)
+    item = get_item_for_user(request, sha256, original=True)
     try:
         stream = originals().open(item.sha256)
     except StoreError:
@@ -69,14 +70,14 @@ def original(request, sha256):
     return response
 
 
-@staff_required
+@archive_page(*STAFF)
 @require_safe
 def thumbnail(request, sha256):
     photo = get_photo_for_user(request, sha256)
     return derivative_response(photo.thumbnail_sha256, missing="no thumbnail was made for this photo")
 
 
-@staff_required
+@archive_page(*STAFF)
 @require_safe
 def preview(request, sha256):
     photo = get_photo_for_user(request, sha256)

@@ -1,9 +1,11 @@
 """Who may use the casework pages, and fetching each kind of object through one door.
 
 Caseworkers, reviewers and admins use the queue and the reports; only reviewers
-(and admins) move an identification past "claimed". Anonymous visitors are sent
-to the login page, everyone else gets 403. Every page here shows people's data,
-so no response is ever kept by a browser or a proxy (no-store).
+(and admins) move an identification past "claimed"; only caseworkers (and
+admins) handle the family: contact details, messages, follow-up links, claim
+documents, proposing a match, search requests (see dalil.lib.roles). Anonymous
+visitors are sent to the login page, everyone else gets 403. Every page here
+shows people's data, so no response is ever kept by a browser or a proxy (no-store).
 """
 
 from functools import wraps
@@ -14,11 +16,11 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
 
 from dalil.archive.models import BodyCase
-from dalil.identification.models import Identification, MissingPersonReport, SearchRequest
-from dalil.lib.roles import Role, has_role, require_role
+from dalil.identification.models import Claim, Identification, MissingPersonReport, SearchRequest
+from dalil.lib.roles import CASEWORK, FAMILY_CONTACT, REVIEWERS, has_role, require_role
 
-STAFF = (Role.CASEWORKER, Role.REVIEWER, Role.ADMIN)
-REVIEWERS = (Role.REVIEWER, Role.ADMIN)
+STAFF = CASEWORK
+CASEWORKERS = FAMILY_CONTACT
 
 
 def casework_page(*roles, post=False):
@@ -44,7 +46,8 @@ def check(request, write_roles=STAFF) -> None:
 
 
 def get_report_for_user(request, reference: str, write: bool = False) -> MissingPersonReport:
-    check(request)
+    """write=True: anything that handles the family (contact, messages, link, proposing): caseworkers only."""
+    check(request, CASEWORKERS if write else STAFF)
     try:
         return MissingPersonReport.objects.get(reference=reference)
     except MissingPersonReport.DoesNotExist:
@@ -69,8 +72,17 @@ def get_identification_for_user(request, pk, write: bool = False) -> Identificat
 
 
 def get_search_request_for_user(request, pk, write: bool = False) -> SearchRequest:
-    check(request)
+    check(request, CASEWORKERS if write else STAFF)
     try:
         return SearchRequest.objects.select_related("report").get(pk=int(pk))
     except (SearchRequest.DoesNotExist, TypeError, ValueError):
         raise Http404("no such search request") from None
+
+
+def get_claim_for_user(request, pk, write: bool = False) -> Claim:
+    """A family's claim with its document: the document is the family's, so caseworkers only."""
+    check(request, CASEWORKERS)
+    try:
+        return Claim.objects.select_related("report", "case").get(pk=int(pk))
+    except (Claim.DoesNotExist, TypeError, ValueError):
+        raise Http404("no such claim") from None

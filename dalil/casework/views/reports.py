@@ -1,9 +1,10 @@
 """One missing-person report: its details, ranked candidates, messages, claims, search requests and link.
 
 Contact details are not on the page: a caseworker asks for them (POST), sees them
-once, and that view is audited. The family's photo is served only on request,
-re-encoded from its pixels (no EXIF, no GPS from the family's phone), audited,
-and never stored by the browser.
+once, and that view is audited. Reviewers see the report and its candidates but
+not the family's side: contact details, messages, the follow-up link, proposing.
+The family's photo is served only on request, re-encoded from its pixels (no
+EXIF, no GPS from the family's phone), audited, and never stored by the browser.
 """
 
 import io
@@ -16,10 +17,10 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from dalil.audit.models import AuditEvent, audit
-from dalil.casework.views.access import STAFF, casework_page, get_case_for_user, get_report_for_user
+from dalil.casework.views.access import CASEWORKERS, STAFF, casework_page, get_case_for_user, get_report_for_user
 from dalil.exchange.display import report_sources
 from dalil.identification.matching import candidates_for_report
-from dalil.identification.models import MissingPersonReport as Report
+from dalil.identification.models import Identification, MissingPersonReport as Report
 from dalil.identification.workflow import WorkflowError, propose as propose_identification
 from dalil.lib.roles import Role, has_role
 
@@ -53,9 +54,9 @@ def report(request, reference):
     })
 
 
-@casework_page(*STAFF, post=True)
+@casework_page(*CASEWORKERS, post=True)
 def report_contact(request, reference):
-    item = get_report_for_user(request, reference)
+    item = get_report_for_user(request, reference, write=True)
     audit(request, AuditEvent.Action.VIEWED_CONTACT, f"report:{item.reference}")
     return render(request, "casework/report_contact.html", {"report": item})
 
@@ -78,12 +79,28 @@ def report_photo(request, reference):
     return response
 
 
-@casework_page(*STAFF, post=True)
+def _confirmation(request) -> tuple[bool, str]:
+    """(the confirmation step was posted with its box ticked, the note); the first POST has neither."""
+    return request.POST.get("confirmed") == "yes", (request.POST.get("note") or "").strip()
+
+
+@casework_page(*CASEWORKERS, post=True)
 def propose(request, reference):
+    """Two steps, without JavaScript: the candidate's button asks; a page shows the pair, any other family on the
+    body, and asks why (a note for the reviewers) and for a tick; then the proposal is made."""
     item = get_report_for_user(request, reference, write=True)
     case = get_case_for_user(request, request.POST.get("case"))
+    ticked, note = _confirmation(request)
+    if request.POST.get("step") != "confirm" or not (ticked and note):
+        others = Identification.objects.filter(case=case).exclude(report=item).exclude(
+            state=Identification.State.REJECTED).select_related("report")
+        error = "" if request.POST.get("step") != "confirm" else _(
+            "Write why you propose this case (the reviewers read it) and tick the box.")
+        return render(request, "casework/confirm_propose.html", {
+            "report": item, "case": case, "others": others, "note": note, "error": error,
+        }, status=400 if error else 200)
     try:
-        ident = propose_identification(item, case, request.user, request=request)
+        ident = propose_identification(item, case, request.user, request=request, note=note)
     except WorkflowError as error:
         messages.error(request, str(error))
         return redirect("casework:report", reference=item.reference)
@@ -91,7 +108,7 @@ def propose(request, reference):
     return redirect("casework:identification", pk=ident.pk)
 
 
-@casework_page(*STAFF, post=True)
+@casework_page(*CASEWORKERS, post=True)
 def message(request, reference):
     item = get_report_for_user(request, reference, write=True)
     body = (request.POST.get("body") or "").strip()
@@ -105,7 +122,7 @@ def message(request, reference):
     return redirect(reverse("casework:report", kwargs={"reference": item.reference}) + "#messages")
 
 
-@casework_page(*STAFF, post=True)
+@casework_page(*CASEWORKERS, post=True)
 def revoke_link(request, reference):
     item = get_report_for_user(request, reference, write=True)
     if not item.followup_revoked:
@@ -126,13 +143,21 @@ def followup_url(request, token: str) -> str:
     return ""
 
 
-@casework_page(*STAFF, post=True)
+@casework_page(*CASEWORKERS, post=True)
 def reissue_link(request, reference):
+    """Two steps: a page says what happens (the old link stops at once: a link is reissued because it was lost
+    or reached someone else, and either way it must not keep working) and asks for a note and a tick."""
     item = get_report_for_user(request, reference, write=True)
+    ticked, note = _confirmation(request)
+    if request.POST.get("step") != "confirm" or not (ticked and note):
+        error = "" if request.POST.get("step") != "confirm" else _(
+            "Write why the family needs a new link and tick the box.")
+        return render(request, "casework/confirm_reissue.html", {"report": item, "note": note, "error": error},
+                      status=400 if error else 200)
     token, item.followup_digest = Report.issue_followup_token()
     item.followup_revoked = False
     item.save(update_fields=["followup_digest", "followup_revoked", "updated_at"])
-    # the old link stops working: recorded as a revocation, with the reissue noted
-    audit(request, AuditEvent.Action.LINK_REVOKED, f"report:{item.reference}", reissued=True)
+    # the old link stops working: recorded as a revocation, with the reissue and the caseworker's note
+    audit(request, AuditEvent.Action.LINK_REVOKED, f"report:{item.reference}", reissued=True, note=note)
     return render(request, "casework/link_reissued.html",
                   {"report": item, "token": token, "url": followup_url(request, token)})

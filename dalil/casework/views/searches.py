@@ -4,11 +4,11 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from dalil.casework.views.access import STAFF, casework_page, get_search_request_for_user
+from dalil.casework.views.access import CASEWORKERS, casework_page, get_search_request_for_user
 from dalil.identification.models import SearchRequest
 
 
-@casework_page(*STAFF, post=True)
+@casework_page(*CASEWORKERS, post=True)
 def search_request_done(request, pk):
     search = get_search_request_for_user(request, pk, write=True)
     if search.status != SearchRequest.Status.DONE:

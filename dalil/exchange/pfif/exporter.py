@@ -130,6 +130,11 @@ def _home_notes(rec: PfifRecord, report: Report, profile, contact: bool, summary
     return notes
 
 
+# Notes from apps above exchange, which it cannot import: callables (rec, report, pfif_time, home_domain) ->
+# notes. dalil.names registers the caseworkers' "same person" links (linked_person_record_id).
+NOTE_SOURCES: list = []
+
+
 def build(profile, references: list[str] | None = None) -> tuple[list, list, ExportSummary]:
     """(person, notes) pairs and loose notes for a profile; `references` limits it to those reports."""
     summary = ExportSummary()
@@ -150,10 +155,17 @@ def build(profile, references: list[str] | None = None) -> tuple[list, list, Exp
                 summary.death_notes_withheld += 1
                 continue
             notes.append(_stored_note(note, contact and note.consent_contact))
-        notes = [{k: v for k, v in n.items() if v} for n in notes]
+        linked = [n for source in NOTE_SOURCES for n in source(rec, report, pfif_time, common.home_domain())]
+        persons.append((person_fields(rec, report, contact), notes, linked))
+    # A link dalil states to a record that does not leave in this export would tell the recipient that another
+    # report exists: such links are kept only between records both exported (stored notes travel as they came).
+    exported = {fields["person_record_id"] for fields, _, _ in persons}
+    for _, notes, linked in persons:
+        notes.extend(n for n in linked if n.get("linked_person_record_id") in exported)
+        notes[:] = [{k: v for k, v in n.items() if v} for n in notes]
         notes.sort(key=lambda n: (n.get("source_date", ""), n["note_record_id"]))
-        persons.append((person_fields(rec, report, contact), notes))
         summary.notes += len(notes)
+    persons = [(fields, notes) for fields, notes, _ in persons]
     persons.sort(key=lambda pair: pair[0]["person_record_id"])
     loose = []
     if not references:

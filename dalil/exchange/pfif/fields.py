@@ -6,6 +6,7 @@ last_name -> family_name, home_zip -> home_postal_code, found ->
 author_made_contact, other -> description); dalil writes 1.4 only.
 """
 
+import datetime
 import re
 
 NAMESPACES = {
@@ -99,17 +100,40 @@ def check_record_id(value: str, name: str) -> str | None:
     return None
 
 
+def _real_datetime(value: str) -> bool:
+    """The syntax PFIF gives (yyyy-mm-ddThh:mm:ssZ) and a real moment: 1234-56-78T90:12:34Z is refused."""
+    if not _DATETIME.match(value):
+        return False
+    try:
+        datetime.datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return False
+    return True
+
+
+def _real_birth_date(value: str) -> bool:
+    """yyyy, yyyy-mm or yyyy-mm-dd, each part a real year, month or day."""
+    if not _BIRTH.match(value):
+        return False
+    parts = [int(p) for p in value.split("-")]
+    try:
+        datetime.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        return False
+    return True
+
+
 def check_value(name: str, value: str) -> str | None:
     """A reason when a (1.4-named) field's value breaks the format PFIF gives it; None when it is fine."""
     if not value:
         return None
-    if name in ("entry_date", "source_date", "expiry_date") and not _DATETIME.match(value):
+    if name in ("entry_date", "source_date", "expiry_date") and not _real_datetime(value):
         return f"{name} {value!r} is not a UTC date and time written yyyy-mm-ddThh:mm:ssZ"
     if name == "sex" and value not in SEX_VALUES:
         return f"sex {value!r} is not one of {', '.join(SEX_VALUES)}"
     if name == "status" and value not in STATUS_VALUES:
         return f"status {value!r} is not one of {', '.join(STATUS_VALUES)}"
-    if name == "date_of_birth" and not _BIRTH.match(value):
+    if name == "date_of_birth" and not _real_birth_date(value):
         return f"date_of_birth {value!r} is not written yyyy, yyyy-mm or yyyy-mm-dd"
     if name == "age":
         match = _AGE.match(value)

@@ -80,6 +80,7 @@ def _private(record: Record, private: tuple) -> dict:
 class _Import:
     def __init__(self, doc: Document, options: Options, summary: Summary, run: ImportRun):
         self.doc, self.options, self.summary, self.run = doc, options, summary, run
+        self.domains = authorized_domains(doc, options.domain)
         self.rejected_persons: set[str] = set()
 
     def reject(self, record: Record, problem: validate.Problem) -> None:
@@ -93,7 +94,7 @@ class _Import:
     # ---------------------------------------------------------------- persons
 
     def person(self, record: Record) -> None:
-        problem = validate.person_problem(record, self.doc.version, self.summary.domain)
+        problem = validate.person_problem(record, self.doc.version, self.domains)
         if problem:
             self.rejected_persons.add(record.record_id)
             return self.reject(record, problem)
@@ -172,7 +173,7 @@ class _Import:
     # ---------------------------------------------------------------- notes
 
     def note(self, record: Record) -> None:
-        problem = validate.note_problem(record, self.summary.domain, self.rejected_persons)
+        problem = validate.note_problem(record, self.domains, self.rejected_persons)
         if problem:
             return self.reject(record, problem)
         self.summary.warnings += validate.warnings(record)
@@ -207,6 +208,22 @@ class _Import:
             PfifNote.objects.filter(record__isnull=True, person_record_id=rec.person_record_id).update(record=rec)
 
 
+def authorized_domains(doc, chosen: str) -> frozenset:
+    """The domains whose records this import may write.
+
+    Given (--domain, comma-separated): those. Else, as Person Finder's importer: the first record's domain, one
+    source per file, so a feed cannot write records in another source's name. A file that a dalil instance
+    exported mixes domains by design (its own reports and the records it imported): each record is taken under
+    its own domain, so dalil re-imports its own export in one run.
+    """
+    if chosen:
+        return frozenset(d.strip().lower() for d in chosen.split(",") if d.strip())
+    records = doc.persons + doc.notes
+    if doc.dalil_export:
+        return frozenset(d for r in records if (d := F.domain_of(r.record_id)))
+    return frozenset([F.domain_of(records[0].record_id)]) - {""} if records else frozenset()
+
+
 def import_pfif(path: Path | str, options: Options) -> Summary:
     """Import one PFIF file (1.1-1.4); raises ImportError_ when the file as a whole cannot be read."""
     path = Path(path)
@@ -219,9 +236,11 @@ def import_pfif(path: Path | str, options: Options) -> Summary:
         doc = parse(data)
     except Refused as exc:
         raise ImportError_(f"{path.name}: {exc}") from None
-    first = (doc.persons or doc.notes or [None])[0]
-    domain = (options.domain or (F.domain_of(first.record_id) if first else "")).lower()
+    domains = authorized_domains(doc, options.domain)
+    domain = ", ".join(sorted(domains))
     summary.version, summary.domain = doc.version, domain
+    if doc.dalil_export and not options.domain and len(domains) > 1:
+        summary.warnings.append(f"a dalil export: each record taken under its own domain ({domain})")
     summary.persons, summary.notes = len(doc.persons), len(doc.notes)
     summary.warnings += doc.warnings
     try:

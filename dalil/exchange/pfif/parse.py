@@ -50,6 +50,7 @@ class Document:
     persons: list = field(default_factory=list)
     notes: list = field(default_factory=list)  # every note, nested or not, in document order
     warnings: list = field(default_factory=list)
+    dalil_export: bool = False  # the root declares dalil's extension namespace: written by a dalil instance
 
 
 class _Reader:
@@ -68,6 +69,8 @@ class _Reader:
         p.StartDoctypeDeclHandler = self._refuse_dtd
         p.EntityDeclHandler = self._refuse_entity
         p.ExternalEntityRefHandler = self._refuse_entity
+        p.StartNamespaceDeclHandler = self._namespace
+        self.declared: set[str] = set()
         p.StartElementHandler = self._start
         p.EndElementHandler = self._end
         p.CharacterDataHandler = self._chars
@@ -79,6 +82,10 @@ class _Reader:
 
     def _refuse_entity(self, *args):
         raise Refused("the file declares or references an XML entity: refused (possible XXE or entity expansion)")
+
+    def _namespace(self, prefix, uri):
+        if not self.stack:  # declared on the root element
+            self.declared.add(uri)
 
     @staticmethod
     def _split(name: str) -> tuple[str, str]:
@@ -95,7 +102,7 @@ class _Reader:
                 raise Refused(f"the root element is {{{ns}}}{local}, not <pfif> in a PFIF 1.1-1.4 namespace "
                               f"({', '.join(F.NAMESPACES)})")
             self.ns, self.version = ns, F.NAMESPACES[ns]
-            self.doc = Document(self.version)
+            self.doc = Document(self.version, dalil_export=F.DALIL_NS in self.declared)
             return
         parent = self.stack[-2]
         if ns == self.ns and local == "person" and depth == 1:

@@ -10,6 +10,7 @@ import datetime
 import re
 
 from dalil.identification.models import MissingPersonReport as Report
+from dalil.lib.dates import partial_date, written
 
 NAME_PARTS = ("first", "father", "grandfather", "family", "mother")
 EXT_TEXT = tuple(f"{part}_name_{script}" for script in ("ar", "latin") for part in NAME_PARTS) + (
@@ -32,11 +33,15 @@ def _fit(name: str, value: str) -> str:
     return (value or "")[:limit] if limit else (value or "")
 
 
-def _date(text: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
+def _date(text: str) -> tuple[datetime.date | None, str]:
+    """PFIF's yyyy, yyyy-mm or yyyy-mm-dd as (first day, precision); (None, "day") for anything else."""
+    found = partial_date(text or "")
+    return found if found else (None, "day")
+
+
+def _written(report: Report, name: str) -> str:
+    """A report's date as PFIF writes a partial date: yyyy, yyyy-mm or yyyy-mm-dd, at what the family knew."""
+    return written(getattr(report, name), getattr(report, f"{name}_precision", "day"))
 
 
 def _split_name(full: str, script: str) -> dict:
@@ -75,7 +80,7 @@ def apply(report: Report, fields: dict, extension: dict, consents: dict, contact
     values = dict(_names(fields))
     if fields.get("sex") in ("male", "female"):
         values["sex"] = fields["sex"]
-    values["birth_date"] = _date(fields.get("date_of_birth", ""))
+    values["birth_date"], values["birth_date_precision"] = _date(fields.get("date_of_birth", ""))
     age = fields.get("age", "")
     values["age_at_arrest"] = int(age) if age.isdigit() else None
     values["home_town"] = ", ".join(fields[k] for k in ("home_neighborhood", "home_city", "home_state",
@@ -89,7 +94,9 @@ def apply(report: Report, fields: dict, extension: dict, consents: dict, contact
                 values[name] = extension[name]
         for name in EXT_DATES:
             if name in extension:
-                values[name] = _date(extension[name])
+                values[name], values[f"{name}_precision"] = _date(extension[name])
+            if f"{name}_approximate" in extension:
+                values[f"{name}_approximate"] = extension[f"{name}_approximate"] == "true"
         if "age_at_arrest" in extension:
             values["age_at_arrest"] = int(extension["age_at_arrest"]) if extension["age_at_arrest"].isdigit() else None
     for name, value in values.items():
@@ -137,14 +144,14 @@ def derive(report: Report) -> dict:
         "family_name": report.family_name_ar or report.family_name_latin,
         "description": _description(report),
         "sex": report.sex,
-        "date_of_birth": report.birth_date.isoformat() if report.birth_date else "",
+        "date_of_birth": _written(report, "birth_date"),
         "home_city": report.home_town,
     }
     for name in EXT_TEXT + EXT_CONTACT:
         out[f"x:{name}"] = getattr(report, name) or ""
     for name in EXT_DATES:
-        value = getattr(report, name)
-        out[f"x:{name}"] = value.isoformat() if value else ""
+        out[f"x:{name}"] = _written(report, name)
+        out[f"x:{name}_approximate"] = "true" if getattr(report, f"{name}_approximate", False) else ""
     out["x:age_at_arrest"] = "" if report.age_at_arrest is None else str(report.age_at_arrest)
     for name in EXT_CONSENTS:
         out[f"x:{name}"] = "true" if getattr(report, name) else "false"

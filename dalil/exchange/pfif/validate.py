@@ -21,15 +21,16 @@ class Problem:
     reason: str
 
 
-def _id_problem(record: Record, name: str, domain: str) -> Problem | None:
+def _id_problem(record: Record, name: str, domains: frozenset) -> Problem | None:
     value = record.fields.get(name, "")
     if not value:
         return Problem(name, f"has no {name}, which PFIF requires")
     if reason := F.check_record_id(value, name):
         return Problem(name, reason)
-    if domain and F.domain_of(value) != domain:
-        return Problem(name, f"{value!r} is not in the authorized domain {domain!r}: an import takes the records "
-                             f"of one source only (pass --domain to choose another)")
+    if domains and F.domain_of(value) not in domains:
+        allowed = ", ".join(repr(d) for d in sorted(domains))
+        return Problem(name, f"{value!r} is not in the authorized domain {allowed}: an import takes the records "
+                             f"of the sources it is told to (pass --domain to choose others)")
     return None
 
 
@@ -40,8 +41,8 @@ def _value_problem(record: Record) -> Problem | None:
     return None
 
 
-def person_problem(record: Record, version: str, domain: str) -> Problem | None:
-    problem = _id_problem(record, "person_record_id", domain) or _value_problem(record)
+def person_problem(record: Record, version: str, domains: frozenset) -> Problem | None:
+    problem = _id_problem(record, "person_record_id", domains) or _value_problem(record)
     if problem:
         return problem
     f = record.fields
@@ -52,8 +53,8 @@ def person_problem(record: Record, version: str, domain: str) -> Problem | None:
     return None
 
 
-def note_problem(record: Record, domain: str, rejected_persons: set) -> Problem | None:
-    problem = _id_problem(record, "note_record_id", domain)
+def note_problem(record: Record, domains: frozenset, rejected_persons: set) -> Problem | None:
+    problem = _id_problem(record, "note_record_id", domains)
     if problem:
         return problem
     own = record.fields.get("person_record_id", "")

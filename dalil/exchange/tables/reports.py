@@ -13,9 +13,10 @@ import datetime
 from dalil.exchange import common
 from dalil.exchange.models import TableReport
 from dalil.exchange.tables.plan import RowPlan
-from dalil.exchange.tables.values import RowError, clean_row, digest, split_names
+from dalil.exchange.tables.values import RowError, as_partial, clean_row, digest, split_names
 from dalil.identification.models import MissingPersonReport as Report
 from dalil.lib.arabic import normalize_arabic
+from dalil.lib.dates import written
 
 PLAIN = ("sex", "home_town", "arrest_place", "arresting_branch", "last_detention_place", "distinguishing_marks",
          "chronic_illnesses", "reporter_relationship")
@@ -30,7 +31,8 @@ def report_values(values: dict) -> dict:
             out[name] = str(values[name])
     for name in ("birth_date", "arrest_date"):
         if name in values:
-            out[name] = values[name]
+            out[name] = values[name]  # "1979", "2012-11" or "2012-11-05": _fill sets the precision from it
+            out[f"{name}_approximate"] = bool(values.get(f"{name}_approximate"))
     if "age_at_arrest" in values:
         out["age_at_arrest"] = values["age_at_arrest"]
     if out.get("arresting_branch", "").isdigit():
@@ -79,12 +81,17 @@ def plan_rows(table, mapping) -> list[RowPlan]:
     return plans
 
 
+def _shown(report: Report, name: str) -> str:
+    """A report's date as the table writes it, at its precision: 1979, 2012-11 or 2012-11-05."""
+    return written(getattr(report, name), getattr(report, f"{name}_precision", "day"))
+
+
 def _changed(report: Report, fields: dict) -> list[str]:
     out = []
     for name, value in fields.items():
         current = getattr(report, name, None) if name not in PRIVATE else None
         if isinstance(current, datetime.date):
-            current = current.isoformat()
+            current = _shown(report, name)
         if name not in PRIVATE and current != value:
             out.append(name)
     return out
@@ -99,7 +106,7 @@ def _possible_duplicates(fields: dict) -> list[str]:
     hits = [r.reference for r in candidates[:500]
             if normalize_arabic(r.first_name_ar) == normalize_arabic(first)
             and normalize_arabic(r.family_name_ar) == normalize_arabic(family)
-            and (not fields.get("arrest_date") or not r.arrest_date or r.arrest_date.isoformat() == fields["arrest_date"])]
+            and (not fields.get("arrest_date") or not r.arrest_date or _shown(r, "arrest_date") == fields["arrest_date"])]
     return [f"looks like report {', '.join(hits[:3])} (same name): created anyway, for a caseworker to check"] \
         if hits else []
 
@@ -109,7 +116,8 @@ def _fill(report: Report, fields: dict, consents: dict | None) -> None:
         if name in PRIVATE:
             continue
         if name in ("birth_date", "arrest_date"):
-            value = datetime.date.fromisoformat(value)
+            value, precision = as_partial(value)
+            setattr(report, f"{name}_precision", precision)
         setattr(report, name, _limit(name, value))
     if consents is not None:
         for name, allowed in consents.items():

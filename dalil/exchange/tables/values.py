@@ -5,7 +5,7 @@ import hashlib
 import json
 
 from dalil.exchange.pfif.report import is_arabic
-from dalil.ingest.numbers import parse_date
+from dalil.lib.dates import partial_date, written
 from dalil.lib.arabic import ascii_digits, normalize_number
 
 DATES = ("birth_date", "arrest_date", "death_date")
@@ -20,13 +20,41 @@ class RowError(Exception):
     """A value that cannot be read; str() names the field and the value."""
 
 
-def _date(name: str, text: str) -> str:
-    value = parse_date(text.split(" ")[0] if " " in text and ":" in text else text)
-    if value is None:
-        raise RowError(f"{name} {text!r} is not a date (write 2012-03-10 or 10/03/2012)")
+# "about 1979", "حوالي 2012-11", "c. 1980", "~1979": the family knows the date only roughly.
+_ABOUT = ("about", "approx.", "approx", "approximately", "circa", "ca.", "c.", "around", "~", "حوالي", "حوالى",
+          "تقريبا", "تقريباً", "نحو")
+
+
+def _about(text: str) -> tuple[str, bool]:
+    """The date without its "about" word, and whether there was one (before or after it)."""
+    text = text.strip()
+    for word in _ABOUT:
+        if text.lower().startswith(word):
+            return text[len(word):].strip(" :"), True
+        if text.lower().endswith(" " + word) or (word in ("تقريبا", "تقريباً") and text.endswith(word)):
+            return text[:-len(word)].strip(" :"), True
+    return text, False
+
+
+def as_partial(value: str) -> tuple[datetime.date, str]:
+    """The stored text of a cleaned date ("1979", "2012-11", "2012-11-05") back as (first day, precision)."""
+    found = partial_date(value)
+    if found is None:
+        raise ValueError(f"{value!r} is not a cleaned date")
+    return found
+
+
+def _date(name: str, text: str) -> tuple[str, bool]:
+    """A cleaned date as text at the precision given ("1979", "2012-11" or "2012-11-05"), and whether "about"."""
+    text, about = _about(text.split(" ")[0] if " " in text and ":" in text else text)
+    found = partial_date(text)
+    if found is None:
+        raise RowError(f"{name} {text!r} is not a date (write 2012-03-10, 10/03/2012, 2012-03 or 2012, "
+                       "with 'about' if it is not sure)")
+    value, precision = found
     if value > datetime.date.today():
         raise RowError(f"{name} {text!r} is in the future")
-    return value.isoformat()
+    return written(value, precision), about
 
 
 def clean_row(cells: list[str], columns: dict) -> dict:
@@ -37,7 +65,9 @@ def clean_row(cells: list[str], columns: dict) -> dict:
         if not text:
             continue
         if name in DATES:
-            out[name] = _date(name, text)
+            out[name], about = _date(name, text)
+            if about:
+                out[f"{name}_approximate"] = True
         elif name in NUMBERS:
             out[name] = normalize_number(text)
         elif name in INTEGERS:

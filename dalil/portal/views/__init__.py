@@ -3,8 +3,8 @@
 from dalil.portal.views.cases import case, face, image, reveal, search, warning
 from dalil.portal.views.claims import claim
 from dalil.portal.views.faces import faces
-from dalil.portal.views.followup import followup, forget, home
-from dalil.portal.views.reports import ask, report
+from dalil.portal.views.followup import delete, followup, forget, home, open_link, reply, withdraw
+from dalil.portal.views.reports import ask, report, report_sent
 
-__all__ = ["ask", "case", "claim", "face", "faces", "followup", "forget", "home", "image", "report", "reveal",
-           "search", "warning"]
+__all__ = ["ask", "case", "claim", "delete", "face", "faces", "followup", "forget", "home", "image", "open_link",
+           "reply", "report", "report_sent", "reveal", "search", "warning", "withdraw"]

@@ -7,6 +7,8 @@ full warning screen, the metadata-free thumbnail. Never the original: it
 carries EXIF such as the camera serial.
 """
 
+import re
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -14,20 +16,28 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from dalil.audit.models import AuditEvent, audit
+from dalil.archive.models import BodyCase
 from dalil.archive.views.media import derivative_response
-from dalil.lib.arabic import normalize_arabic, normalize_number
+from dalil.lib.arabic import ascii_digits, normalize_arabic, normalize_number
 from dalil.portal.access import (LEVELS, actor_for, choose_level, current_level, family_cases, get_case_for_family,
-                                 get_photo_for_family, hide_again, over_limit, portal_page, too_many)
+                                 get_photo_for_family, hide_again, may_choose, over_limit, portal_page, too_many)
 from dalil.portal.forms import SearchForm
 
 REVEAL_ACTIONS = {"preview": AuditEvent.Action.REVEALED_PREVIEW, "face": AuditEvent.Action.REVEALED_FACE,
                   "photo": AuditEvent.Action.REVEALED_PHOTO}
 PAGE_SIZE = 25
+# Between the numbers on a card: spaces, slashes, dashes, commas, dots, and the invisible direction marks that
+# come along when the numbers are copied from right-to-left text.
+NUMBER_SEPARATORS = re.compile(r"[\s/\\\-\u2010-\u2015\u2212,.|؍،٫٬\u200e\u200f\u061c\u2066-\u2069]+")
 
 
-def _matches(case, number: str, branch: str, age, words: list[str]) -> bool:
-    if number and number not in {normalize_number(n) for n in (case.branch, case.detainee_no, case.exam_no)}:
-        return False
+def _matches(case, numbers: list[str], branch: str, age, words: list[str]) -> bool:
+    if numbers:
+        own = [normalize_number(n) for n in (case.branch, case.detainee_no, case.exam_no)]
+        for number in numbers:  # each typed number is one of the case's three, in any order
+            if number not in own:
+                return False
+            own.remove(number)
     if branch and normalize_number(case.branch) != branch:
         return False
     if age is not None and ((case.age_min is not None and age < case.age_min)
@@ -37,6 +47,19 @@ def _matches(case, number: str, branch: str, age, words: list[str]) -> bool:
         marks = normalize_arabic(case.marks).casefold()
         return all(word in marks for word in words)
     return True
+
+
+def typed_numbers(text: str) -> list[str]:
+    """The numbers in what a family typed: '٢٢٧/٧١٢٠/١١٤٥', '227-7120-1145', '227 7120 1145' -> three numbers.
+
+    Any digits (Arabic-Indic, Persian, Western); any of / \\ - – — , . | or spaces between them.
+    """
+    return [normalize_number(part) for part in NUMBER_SEPARATORS.split(ascii_digits(text or "")) if part]
+
+
+def has_letters(text: str) -> bool:
+    """Whether a family typed words (a name, most often) where the archive only has numbers."""
+    return any(ch.isalpha() for ch in text or "")
 
 
 def find_cases(data: dict) -> list:
@@ -49,10 +72,13 @@ def find_cases(data: dict) -> list:
         cases = cases.filter(date__lte=data["date_to"])
     if data.get("sex"):
         cases = cases.filter(sex=data["sex"])
-    number = normalize_number(data.get("number", ""))
+    number = data.get("number", "")
+    numbers = [] if has_letters(number) else typed_numbers(number)
+    if has_letters(number) and not any(data.get(k) for k in ("branch", "date_from", "date_to", "sex", "age", "marks")):
+        return []  # a name in the numbers field: nothing to match; the page says what the archive holds
     branch = normalize_number(data.get("branch", ""))
     words = normalize_arabic(data.get("marks", "")).casefold().split()
-    return [c for c in cases.iterator() if _matches(c, number, branch, data.get("age"), words)]
+    return [c for c in cases.iterator() if _matches(c, numbers, branch, data.get("age"), words)]
 
 
 @portal_page
@@ -61,12 +87,15 @@ def search(request):
     form = SearchForm(request.GET or None)
     page = None
     if form.is_bound and not form.is_empty() and form.is_valid():
-        if over_limit(request, "search"):
-            return too_many(request)
+        if wait := over_limit(request, "search"):
+            return too_many(request, wait)
         page = Paginator(find_cases(form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "portal/search.html", {"form": form, "page": page, "query": query.urlencode()})
+    typed = " ".join(request.GET.get(k, "") for k in ("number", "marks"))
+    return render(request, "portal/search.html", {"form": form, "page": page, "query": query.urlencode(),
+                                                  "typed_name": page is not None and has_letters(typed),
+                                                  "name_in_numbers": has_letters(request.GET.get("number", ""))})
 
 
 def _pictures(case, level: str) -> list:
@@ -78,9 +107,23 @@ def _pictures(case, level: str) -> list:
     return [{"photo": p, "kind": "photo" if level == "photo" else "preview"} for p in photos]
 
 
+def _moved(request, pk, view: str):
+    """A case merged into another (its photos, claims and identifications went there): a redirect to that case,
+    or, when families cannot see it, a page that says so, never a bare 404. None for any other case."""
+    merged = BodyCase.objects.filter(pk=pk, merged_into__isnull=False).first()
+    if merged is None:
+        return None
+    surviving = merged.surviving()
+    if family_cases().filter(pk=surviving.pk).exists():
+        return redirect(view, pk=surviving.pk)
+    return render(request, "portal/case_merged.html", status=404)
+
+
 @portal_page
 @require_safe
 def case(request, pk):
+    if moved := _moved(request, pk, "portal:case"):
+        return moved
     body = get_case_for_family(request, pk)
     level = current_level(request, body)
     return render(request, "portal/case.html", {
@@ -103,6 +146,8 @@ def _faces(case) -> list:
 @portal_page
 @require_safe
 def warning(request, pk):
+    if moved := _moved(request, pk, "portal:warning"):
+        return moved
     body = get_case_for_family(request, pk)
     return render(request, "portal/warning.html", {"case": body, "photo_count": body.photos.count()})
 
@@ -119,6 +164,8 @@ def reveal(request, pk):
         return HttpResponseForbidden("unknown level")
     if level == "photo" and request.POST.get("understood") != "yes":
         return redirect("portal:warning", pk=body.pk)  # the full warning screen comes first
+    if not may_choose(request, body, level):  # the steps in order, whatever is posted: back to the next step
+        return redirect(reverse("portal:case", args=[body.pk]) + "#pictures")
     if choose_level(request, body, level):
         audit(request, REVEAL_ACTIONS[level], f"case:{body.pk}", actor=actor_for(request), level=level)
     return redirect(reverse("portal:case", args=[body.pk]) + "#pictures")

@@ -47,6 +47,7 @@ def _record(request, report, body, data) -> Claim:
         report.save(update_fields=["status", "updated_at"])
     audit(request, AuditEvent.Action.CLAIM_MADE, f"case:{body.pk}", actor=f"family:{report.reference}",
           report=report.reference, document=bool(document))
+    report.record_contact()  # the family wrote to us: their contact details' period starts again
     return made
 
 

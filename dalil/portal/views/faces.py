@@ -11,12 +11,14 @@ a photo here: it is checked, stripped of metadata, and kept only if they say so.
 from django import forms
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from dalil.audit.models import AuditEvent, audit
 from dalil.faces import backend as backends
 from dalil.lib import crypto
+from dalil.lib.limits import BUSY_PHOTO, Busy, busy, heavy_work
 from dalil.portal.access import family_cases, get_report_for_session, over_limit, portal_page, too_many
 from dalil.portal.images import clean_photo, read_upload
 
@@ -67,15 +69,13 @@ def faces(request):
     context = {"report": report, "available": backends.available(), "results": None, "form": None, "state": None}
     if report is None or not context["available"]:
         return render(request, "portal/faces.html", context)
-    from dalil.faces.images import PictureRefused
-    from dalil.faces.probe import NoFace
     from dalil.identification.faces import refresh_report
     from dalil.identification.models import ReportFaceSearch
 
     actor = f"family:{report.reference}"
     kept = bool(report.photo_encrypted and report.photo_consent)
-    if request.method == "POST" and over_limit(request, "search"):
-        return too_many(request)
+    if request.method == "POST" and (wait := over_limit(request, "search")):
+        return too_many(request, wait)
     if kept:
         if request.method == "POST" and request.POST.get("action") == "search":
             state = ReportFaceSearch.objects.filter(report=report).first()
@@ -83,30 +83,52 @@ def faces(request):
                 refresh_report(report)
             request.session[SHOWN] = report.pk
             audit(request, AuditEvent.Action.FACE_SEARCH, f"report:{report.reference}", actor=actor, photo="kept")
-            return redirect("portal:faces")
+            return redirect(reverse("portal:faces") + "#results")  # on a phone: land on the results
         context["state"] = ReportFaceSearch.objects.filter(report=report).first()
         if request.session.get(SHOWN) == report.pk and context["state"] is not None:
             context["results"] = _stored(report)
         return render(request, "portal/faces.html", context)
     form = FacePhotoForm(request.POST or None, request.FILES or None)
     context["form"] = form
-    if request.method == "POST" and form.is_valid():
+    try:
+        valid = request.method == "POST" and form.is_valid()  # checking the photo decodes it: may be Busy
+    except Busy:
+        form.add_error("photo", ValidationError(BUSY_PHOTO, code="busy"))
+        return busy(render(request, "portal/faces.html", context))
+    if valid:
         photo = form.cleaned_data["photo"]
         try:
-            if form.cleaned_data["keep"]:
-                report.photo_encrypted, report.photo_consent = crypto.encrypt(photo), True
-                report.save(update_fields=["photo_encrypted", "photo_consent", "updated_at"])
-                state = refresh_report(report)
-                if state is not None and state.status == ReportFaceSearch.Status.NO_FACE:
-                    raise NoFace("no face")
-                request.session[SHOWN] = report.pk
-                audit(request, AuditEvent.Action.FACE_SEARCH, f"report:{report.reference}", actor=actor, photo="kept")
-                return redirect("portal:faces")
-            context["results"] = _search_once(photo)  # nothing kept: the photo is forgotten with this request
-            audit(request, AuditEvent.Action.FACE_SEARCH, f"report:{report.reference}", actor=actor, photo="not kept")
-        except NoFace:
-            form.add_error("photo", ValidationError(NO_FACE, code="no_face"))
-        except PictureRefused:
-            form.add_error("photo", ValidationError(_("This file is not a photo we can read (JPEG, PNG or WebP). "
-                                                      "Please choose another file."), code="not_image"))
+            # One slot for keeping and searching: when busy, nothing is kept either, as the sentence says.
+            with heavy_work():
+                return _search_with(request, report, form, photo, context, actor)
+        except Busy:
+            form.add_error("photo", ValidationError(BUSY_PHOTO, code="busy"))
+            return busy(render(request, "portal/faces.html", context))
+    return render(request, "portal/faces.html", context)
+
+
+def _search_with(request, report, form, photo: bytes, context: dict, actor: str):
+    """The family's photo: kept and searched, or searched once and forgotten."""
+    from dalil.faces.images import PictureRefused
+    from dalil.faces.probe import NoFace
+    from dalil.identification.faces import refresh_report
+    from dalil.identification.models import ReportFaceSearch
+
+    try:
+        if form.cleaned_data["keep"]:
+            report.photo_encrypted, report.photo_consent = crypto.encrypt(photo), True
+            report.save(update_fields=["photo_encrypted", "photo_consent", "updated_at"])
+            state = refresh_report(report)
+            if state is not None and state.status == ReportFaceSearch.Status.NO_FACE:
+                raise NoFace("no face")
+            request.session[SHOWN] = report.pk
+            audit(request, AuditEvent.Action.FACE_SEARCH, f"report:{report.reference}", actor=actor, photo="kept")
+            return redirect(reverse("portal:faces") + "#results")  # on a phone: land on the results
+        context["results"] = _search_once(photo)  # nothing kept: the photo is forgotten with this request
+        audit(request, AuditEvent.Action.FACE_SEARCH, f"report:{report.reference}", actor=actor, photo="not kept")
+    except NoFace:
+        form.add_error("photo", ValidationError(NO_FACE, code="no_face"))
+    except PictureRefused:
+        form.add_error("photo", ValidationError(_("This file is not a photo we can read (JPEG, PNG or WebP). "
+                                                  "Please choose another file."), code="not_image"))
     return render(request, "portal/faces.html", context)

@@ -1,11 +1,11 @@
 import getpass
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import translation
 
 from dalil.archive.grouping import group_photos, reason_text
-from dalil.evidence.models import Collection
+from dalil.evidence.collection_names import check_collection_option
 
 
 class Command(BaseCommand):
@@ -18,10 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON summary object and nothing else")
 
     def handle(self, *args, **opts):
-        name = opts["collection"]
-        if name and not Collection.objects.filter(name=name).exists():
-            known = ", ".join(Collection.objects.order_by("name").values_list("name", flat=True)[:10]) or "none yet"
-            raise CommandError(f"no collection named {name!r}; use one of: {known} (or leave out --collection)")
+        name = check_collection_option(opts["collection"])
         summary = group_photos(name or None, actor=opts["actor"] or f"{getpass.getuser()} (cli)",
                                dry_run=opts["dry_run"])
         if opts["json"]:

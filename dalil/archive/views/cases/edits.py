@@ -2,6 +2,10 @@
 
 Every function here runs in one transaction with the case rows locked, and
 records what it changed before it returns; nothing else writes to a case.
+A merge or split of a case that others have committed to (claims, proposals,
+identifications: dalil.archive.commitments) is refused with CaseCommitted
+unless the analyst carries them over with a note; a merge of cases with
+different numbers needs both triples confirmed as the analyst saw them.
 """
 
 import datetime
@@ -9,12 +13,22 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dalil.archive.commitments import CaseCommitted, registry as commitments
 from dalil.archive.models import BodyCase, CaseChange, InjuryCode, Photo
 from dalil.archive.models.cases import TRACKED_FIELDS
 
 
 class EditRefused(Exception):
     """The change cannot be made; the message (translated) says why and what to do."""
+
+
+class NumbersDiffer(EditRefused):
+    """A merge of cases whose numbers differ, not (or no longer) confirmed as the analyst saw them."""
+
+
+def triple(case: BodyCase) -> str:
+    """The numbers as the pages show them: branch / detainee / examination, '?' for a missing one."""
+    return " / ".join(n or "?" for n in case.numbers)
 
 
 def _locked(case_id: int) -> BodyCase:
@@ -28,6 +42,10 @@ def update(case: BodyCase, values: dict, actor: str) -> CaseChange | None:
         old = case.values(TRACKED_FIELDS)
         case.set_values({k: v for k, v in values.items() if k != "merged_into"})
         new = case.values(TRACKED_FIELDS)
+        if case.numbers_pending:
+            _check_numbers_set(case)
+            case.numbers_pending = False
+            new = case.values(TRACKED_FIELDS)
         changed = [k for k in TRACKED_FIELDS if old[k] != new[k]]
         if not changed:
             return None
@@ -37,6 +55,26 @@ def update(case: BodyCase, values: dict, actor: str) -> CaseChange | None:
         return CaseChange.objects.create(case=case, action=action, actor=actor,
                                          before={"fields": {k: old[k] for k in changed}},
                                          after={"fields": {k: new[k] for k in changed}})
+
+
+def _check_numbers_set(case: BodyCase) -> None:
+    """A case split off keeps its numbers "to be set" while they are those of another live case."""
+    same = (BodyCase.objects.filter(merged_into__isnull=True, branch=case.branch, detainee_no=case.detainee_no,
+                                    exam_no=case.exam_no).exclude(pk=case.pk).order_by("pk").first())
+    if same is not None:
+        raise EditRefused(_("Case #%(case)s has these same numbers (%(numbers)s): set this case's own numbers, or "
+                            "merge it back into case #%(case)s.") % {"case": same.pk, "numbers": triple(same)})
+
+
+def _committed(case: BodyCase, carry_over: bool, note: str, refusal: str) -> list:
+    """The commitments on `case` (as JSON for the record); CaseCommitted unless carried over with a note."""
+    found = commitments.on(case)
+    if found and not carry_over:
+        raise CaseCommitted(refusal, found)
+    if found and not note:
+        raise CaseCommitted(_("Write a note for the reviewers: why this change is right for the claims and "
+                              "identifications on case #%(case)s.") % {"case": case.pk}, found)
+    return [{"kind": c.kind, "text": str(c.text), "url": c.url} for c in found]
 
 
 def _injury_json(injury: InjuryCode | None) -> dict | None:
@@ -77,8 +115,10 @@ def _pair(first: CaseChange, second: CaseChange) -> None:
     second.save(update_fields=["after"])
 
 
-def split(case: BodyCase, photo_ids: list[int], actor: str) -> BodyCase:
-    """Move some of the case's photos into a new case with the same numbers (for the analyst to correct)."""
+def split(case: BodyCase, photo_ids: list[int], actor: str, note: str = "", carry_over: bool = False) -> BodyCase:
+    """Move some of the case's photos into a new case with the same numbers, "to be set" (hidden from families
+    until the analyst sets them). What is committed to the case stays with it, only if the analyst says so."""
+    note = (note or "").strip()
     with transaction.atomic():
         case = _locked(case.pk)
         photos = sorted(Photo.objects.filter(case=case, pk__in=photo_ids).values_list("pk", flat=True))
@@ -86,46 +126,74 @@ def split(case: BodyCase, photo_ids: list[int], actor: str) -> BodyCase:
             raise EditRefused(_("Choose at least one photo of this case to split off."))
         if len(photos) == case.photos.count():
             raise EditRefused(_("Leave at least one photo in this case; to move all of them, merge instead."))
+        kept = _committed(case, carry_over, note, _(
+            "Case #%(case)s has claims or identifications (listed below). Resolve them first, or keep them on this "
+            "case with a note for the reviewers saying why the photos split off are another body.")
+            % {"case": case.pk})
         new = BodyCase.objects.create(branch=case.branch, detainee_no=case.detainee_no, exam_no=case.exam_no,
-                                      date=case.date)
+                                      date=case.date, numbers_pending=True)
         Photo.objects.filter(pk__in=photos).update(case=new)
         moved_before = {str(pk): case.pk for pk in photos}
         moved_after = {str(pk): new.pk for pk in photos}
+        extra = {"note": note, "kept": kept} if note or kept else {}
         source = CaseChange.objects.create(case=case, action=CaseChange.Action.SPLIT, actor=actor,
                                            before={"photos": moved_before},
-                                           after={"photos": moved_after, "into": new.pk})
+                                           after={"photos": moved_after, "into": new.pk, **extra})
         created = CaseChange.objects.create(
             case=new, action=CaseChange.Action.SPLIT, actor=actor,
             before={"photos": moved_before, "fields": {}},
-            after={"photos": moved_after, "fields": new.values(("branch", "detainee_no", "exam_no", "date")),
-                   "created": True, "from": case.pk})
+            after={"photos": moved_after,
+                   "fields": new.values(("branch", "detainee_no", "exam_no", "date", "numbers_pending")),
+                   "created": True, "from": case.pk, **({"note": note} if note else {})})
         _pair(source, created)
         return new
 
 
-def merge(case: BodyCase, target: BodyCase, actor: str) -> CaseChange:
-    """Move every photo of `case` into `target`; `case` then points at it (merged_into)."""
+def merge(case: BodyCase, target: BodyCase, actor: str, note: str = "", carry_over: bool = False,
+          confirmed_numbers: tuple[str, str] | None = None) -> CaseChange:
+    """Move every photo of `case` into `target`; `case` then points at it (merged_into).
+
+    `note` says why they are one body (required). Cases whose numbers differ merge only when
+    `confirmed_numbers` is (triple(case), triple(target)) as they are now. Claims and identifications on
+    either case are refused (CaseCommitted) unless `carry_over`: those on `case` then move to `target`.
+    """
     if case.pk == target.pk:
         raise EditRefused(_("A case cannot be merged into itself."))
+    note = (note or "").strip()
     with transaction.atomic():
         first, second = sorted((case.pk, target.pk))
         locked = {first: _locked(first), second: _locked(second)}  # always in the same order: no deadlock
         case, target = locked[case.pk], locked[target.pk]
         if case.merged_into_id or target.merged_into_id:
             raise EditRefused(_("Merge into a case that has not itself been merged (follow its “merged into” link)."))
+        if case.numbers != target.numbers and tuple(confirmed_numbers or ()) != (triple(case), triple(target)):
+            raise NumbersDiffer(_(
+                "Case #%(case)s (%(numbers)s) and case #%(target)s (%(target_numbers)s) have different numbers: "
+                "confirm that they are one body, naming both.") % {
+                "case": case.pk, "numbers": triple(case), "target": target.pk, "target_numbers": triple(target)})
+        if not note:
+            raise EditRefused(_("Write a note saying why these two cases are one body."))
+        refusal = _("Case #%(case)s has claims or identifications (listed below). Resolve them first, or carry "
+                    "them over to case #%(target)s with a note for the reviewers.")
+        moved = _committed(case, carry_over, note, refusal % {"case": case.pk, "target": target.pk})
+        stays = _committed(target, carry_over, note, refusal % {"case": target.pk, "target": target.pk})
+        carried = commitments.carry_over(case, target, note, actor) if moved else {}
         photos = sorted(Photo.objects.filter(case=case).values_list("pk", flat=True))
         Photo.objects.filter(pk__in=photos).update(case=target)
         case.merged_into = target
         case.save()
         moved_before = {str(pk): case.pk for pk in photos}
         moved_after = {str(pk): target.pk for pk in photos}
+        said = {"note": note, "numbers": [triple(case), triple(target)]}
         source = CaseChange.objects.create(
             case=case, action=CaseChange.Action.MERGED, actor=actor,
             before={"photos": moved_before, "fields": {"merged_into": None}},
-            after={"photos": moved_after, "fields": {"merged_into": target.pk}, "into": target.pk})
+            after={"photos": moved_after, "fields": {"merged_into": target.pk}, "into": target.pk, **said,
+                   **({"carried": carried, "kept": moved} if moved else {})})
         into = CaseChange.objects.create(case=target, action=CaseChange.Action.MERGED, actor=actor,
                                          before={"photos": moved_before},
-                                         after={"photos": moved_after, "from": case.pk})
+                                         after={"photos": moved_after, "from": case.pk, **said,
+                                                **({"kept": moved + stays} if moved or stays else {})})
         _pair(source, into)
         return source
 
@@ -144,6 +212,11 @@ def undo(change: CaseChange, actor: str) -> list[CaseChange]:
         cases = {pk: _locked(pk) for pk in sorted({c.case_id for c in changes})}
         for c in changes:
             _check_current(c, cases[c.case_id])
+            if c.after.get("created") and c.after.get("from") and commitments.on(cases[c.case_id]):
+                # undoing a split folds the new case back: never over what was committed to it since
+                raise CaseCommitted(_("Case #%(case)s has claims or identifications of its own now: resolve them "
+                                      "first, or merge it with a note instead of undoing the split.")
+                                    % {"case": c.case_id}, commitments.on(cases[c.case_id]))
         undos = []
         photos_done = False
         for c in changes:
@@ -162,6 +235,8 @@ def undo(change: CaseChange, actor: str) -> list[CaseChange]:
                 photos_done = True
             if "injury" in c.before:
                 _restore_injury(case, c)
+            if c.after.get("carried"):
+                commitments.put_back(c.after["carried"], actor)
             undo_row = CaseChange.objects.create(
                 case=case, action=CaseChange.Action.UNDONE, actor=actor,
                 before={**c.after, "undoes": c.pk, "action": c.action},

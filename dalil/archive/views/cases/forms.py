@@ -47,6 +47,7 @@ FIELDS = {
     "needs_review": _("Needs review"),
     "review_reasons": _("Reasons for review"),
     "merged_into": _("Merged into"),
+    "numbers_pending": _("Numbers to be set"),
 }
 
 
@@ -164,3 +165,23 @@ class CodeForm(forms.Form):
 
 class MergeForm(forms.Form):
     into = ArabicIntegerField(label=_("Merge this case into case number"), min_value=1)
+
+
+class MergeConfirmForm(forms.Form):
+    """The second step of a merge: why they are one body, and both cases' numbers confirmed as shown."""
+
+    into = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    numbers_case = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+    numbers_target = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+    note = forms.CharField(label=_("Why these two cases are one body (kept in the history, shown to reviewers)"),
+                           max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    carry_over = forms.BooleanField(required=False)
+    confirmed = forms.BooleanField(required=False)
+
+
+class SplitConfirmForm(forms.Form):
+    """A split of a case with claims or identifications: they stay on this case, with a note for the reviewers."""
+
+    note = forms.CharField(label=_("Why the photos split off are another body (shown to reviewers)"),
+                           max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    carry_over = forms.BooleanField(required=False)

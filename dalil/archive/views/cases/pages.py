@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_safe
 
+from dalil.archive.commitments import registry as commitments
 from dalil.archive.grouping import reason_text
 from dalil.archive.models import BodyCase
 from dalil.archive.views.access import query_without, wants_thumbnails
@@ -66,6 +67,8 @@ def render_case(request, case, status=200, **forms):
         "code_form": forms.get("code_form") or CodeForm(),
         "merge_form": forms.get("merge_form") or MergeForm(),
         "victim_entries": victim_entries(case),  # rows of the files detailing the victims (dalil.exchange)
+        # claims and identifications on the case (dalil.archive.commitments), before anyone merges or splits it
+        "commitments": commitments.on(case) if case.merged_into_id is None else [],
     }
     return render(request, "archive/case_detail.html", context, status=status)
 
@@ -114,6 +117,10 @@ def describe_change(change) -> list[str]:
     for joined in after.get("joined") or []:
         lines.append(_("photo %(photo)s placed here as a near duplicate of photo %(other)s (distance %(distance)s)") % {
             "photo": joined["photo"][:12], "other": joined["near_duplicate_of"][:12], "distance": joined["distance"]})
+    if after.get("note") and "injury" not in after:
+        lines.append(_("note: %(note)s") % {"note": after["note"]})
+    for kept in after.get("kept") or []:
+        lines.append(_("carried over: %(what)s") % {"what": kept.get("text", "")})
     if "injury" in after or "injury" in before:
         code = CODES.get(after.get("code") or before.get("code"), "")
         if after.get("injury"):

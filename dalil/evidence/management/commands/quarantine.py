@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from dalil.evidence.collection_names import check_collection_option
 from dalil.evidence.models import Sighting
 
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         rows = Sighting.objects.filter(outcome=Sighting.Outcome.QUARANTINED).select_related(
             "acquisition__collection", "item").order_by("acquisition__collection__name", "acquisition__source", "path")
-        if opts["collection"]:
+        if check_collection_option(opts["collection"]):
             rows = rows.filter(acquisition__collection__name=opts["collection"])
         if opts["code"]:
             rows = rows.filter(problem_code=opts["code"])

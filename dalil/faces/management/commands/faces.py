@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dalil.evidence.collection_names import check_collection_option
 from dalil.faces import backend as backends
 
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         from dalil.faces.progress import ProgressBar
         from dalil.faces.stage import index_faces
 
+        check_collection_option(opts["collection"])
         bar = ProgressBar() if not opts["json"] and sys.stderr.isatty() else None
         try:
             summary = index_faces(opts["collection"], progress=bar)

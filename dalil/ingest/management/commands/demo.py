@@ -3,7 +3,8 @@
 Safe to run again: the archive is made, ingested, grouped into cases and sealed
 once (an interrupted ingest is finished by the next run), the demo reports are
 made once (see dalil.ingest.demo_data); each run gives the demo users fresh
-passwords and the demo reports fresh follow-up links, and prints them once.
+passwords and authenticator secrets and the demo reports fresh follow-up links,
+and prints them once.
 """
 
 import json
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
+from dalil.accounts import factors
 from dalil.archive.models import Photo
 from dalil.evidence.models import Collection, Seal, Sighting
 from dalil.ingest import demo_data
@@ -55,7 +57,7 @@ class Command(BaseCommand):
         from dalil.exports.bags import demo_package  # one evidence package (a case, prosecutor profile), made once
 
         if (bag_job := demo_package(COLLECTION)) is not None:
-            self.stdout.write(f"  Exports   http://{HOST}:{port}/exports/ offers evidence package #{bag_job.pk} "
+            self.stdout.write(f"  Exports   {_site_url(port)}exports/ offers evidence package #{bag_job.pk} "
                               f"({', '.join(f'{k} {v}' for k, v in bag_job.scope.items())}) for download")
         logins = demo_data.make_staff()
         password = logins[USERNAME]["password"]
@@ -64,7 +66,7 @@ class Command(BaseCommand):
         photos = Photo.objects.filter(item__sightings__acquisition__collection__name=COLLECTION).distinct().count()
         quarantined = Sighting.objects.filter(acquisition__collection__name=COLLECTION,
                                               outcome=Sighting.Outcome.QUARANTINED).count()
-        url = f"http://{HOST}:{port}/"
+        url = _site_url(port)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("dalil demo is ready."))
         self.stdout.write(f"  URL       {url}" + ("" if serve else "  (not served: --no-serve)"))
@@ -72,10 +74,16 @@ class Command(BaseCommand):
                           f"the report as PDF or HTML: {url}statistics/report/?collection={COLLECTION}")
         self.stdout.write(f"  User      {USERNAME}")
         self.stdout.write(f"  Password  {password}   (shown once; run `dalil demo` again for a new one)")
-        self.stdout.write("  Other staff, one per role (passwords shown once too):")
+        self.stdout.write(f"  Code      from an authenticator app: add the secret {logins[USERNAME]['totp_secret']}")
+        self.stdout.write(f"            or open {logins[USERNAME]['otpauth']}")
+        self.stdout.write(f"            in {factors.AUTHENTICATOR_APPS}; or, on this machine, "
+                          f"`oathtool --totp -b {logins[USERNAME]['totp_secret']}` (Debian package oathtool)")
+        self.stdout.write("  Other staff, one per role (password, authenticator secret, its otpauth:// link; shown once too):")
         for username, login in logins.items():
             if username != USERNAME:
-                self.stdout.write(f"            {username:<16} {login['password']}   ({', '.join(login['roles'])})")
+                self.stdout.write(f"            {username:<16} {login['password']}   {login['totp_secret']}   "
+                                  f"({', '.join(login['roles'])})")
+                self.stdout.write(f"            {'':<16} {login['otpauth']}")
         links = {ref: url.rstrip("/") + demo_data.followup_path(token) for ref, token in tokens.items()}
         self.stdout.write("  Families  invented missing-person reports, each with its secret follow-up link:")
         for reference, link in links.items():
@@ -141,6 +149,11 @@ class Command(BaseCommand):
             call_command("group_cases", stdout=self.stdout, stderr=self.stderr)
         except CommandError as exc:
             self.stdout.write(f"Note: grouping the demo photos into cases failed ({exc}); continuing without cases.")
+
+
+def _site_url(port: int) -> str:
+    """Where people open the site: DALIL_PUBLIC_URL (behind a proxy, https://…) when set, else the local server."""
+    return settings.PUBLIC_URL or f"http://{HOST}:{port}/"
 
 
 def _write_private_json(path: Path, data: dict) -> None:

@@ -14,8 +14,9 @@ class Command(BaseCommand):
     help = "Ingest a folder, .zip or BagIt bag into a collection: hash, store, describe and log every file."
     epilog = (
         "Exit status: 0 all files ingested; 3 finished but some files were quarantined (see the summary); "
-        "1 the run could not start (nothing recorded). Safe to run again: files already recorded are skipped, "
-        "and a killed run is finished by the next one."
+        "1 the run could not start (nothing recorded) or stopped on an error. Safe to run again: files already "
+        "recorded are skipped (their numbers are not read again: `dalil numbers reapply` does that), and a killed "
+        "run is finished by the next one, which says so (`dalil ingest-runs` lists the runs)."
     )
 
     def create_parser(self, prog_name, subcommand, **kwargs):
@@ -68,9 +69,15 @@ class Command(BaseCommand):
             f"  exact duplicates {s.duplicates:>8,}  (stored once, every sighting kept)\n"
             f"  near duplicates  {s.near_duplicates:>8,}  (pairs linked for review)\n"
             f"  quarantined      {s.quarantined:>8,}  ({s.quarantined_total:,} in this source so far)\n"
-            f"  new body cases   {s.cases:>8,}  (photos grouped by their numbers: `dalil group_cases`)\n"
+            f"  new body cases   {s.cases:>8,}  (photos grouped by their numbers: `dalil group-cases`)\n"
             f"  bytes read       {s.bytes:>8,}  in {s.seconds:.1f} s ({rate:.1f} MB/s)"
         )
+        if s.finished_interrupted:
+            shown = ", ".join(f"#{pk}" for pk in s.finished_interrupted)
+            self.stdout.write(f"  finished the work of interrupted run(s) {shown}: what they stored but had not "
+                              "recorded was read and recorded again")
+        for note in s.notes:
+            self.stdout.write(self.style.WARNING(f"  ! {note}"))
         for problem in s.problems:
             self.stdout.write(self.style.WARNING(f"  ! {problem}"))
         if s.quarantined > len(s.problems):

@@ -20,6 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--megapixels", type=float, default=8.0,
                             help="size of each photo, 4:3 (default 8: 3264x2448)")
         parser.add_argument("--workers", type=int, default=None, help="rendering processes (default: one per CPU)")
+        parser.add_argument("--reports", type=int, default=0, metavar="PEOPLE",
+                            help="also write reports.csv: missing-person reports of PEOPLE people, Syrian names in "
+                                 "both scripts and spelling variants, some reported twice (known duplicates in "
+                                 "manifest.json)")
         parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
     def handle(self, *args, **options):
@@ -30,6 +34,8 @@ class Command(BaseCommand):
             raise CommandError("--megapixels must be more than 0.")
         if options["workers"] is not None and options["workers"] < 1:
             raise CommandError("--workers must be at least 1.")
+        if options["reports"] < 0:
+            raise CommandError("--reports must be 0 or more.")
         if outdir.exists() and not outdir.is_dir():
             raise CommandError(f"{outdir} exists and is not an empty folder (it is a file); give a new folder.")
         if outdir.is_dir() and any(outdir.iterdir()):
@@ -69,6 +75,10 @@ class Command(BaseCommand):
             if bar:
                 bar.close()
 
+        if options["reports"]:
+            from dalil.ingest.synth import write_reports
+
+            summary["reports"] = write_reports(outdir, options["reports"], seed=options["seed"])
         photos = outdir / PHOTOS_DIR
         ingest = (
             f"dalil ingest {shlex.quote(str(photos))} --collection synthetic --pattern {shlex.quote(PATH_PATTERN)} "
@@ -87,3 +97,8 @@ class Command(BaseCommand):
             f"Ground truth: {outdir / 'manifest.json'} (not to be ingested).\n"
             f"To ingest it:\n  {ingest}"
         )
+        if options["reports"]:
+            r = summary["reports"]
+            self.stdout.write(f"Reports: {outdir / 'reports.csv'}: {r['reports']} reports of {r['people']} people, "
+                              f"{r['duplicate_pairs']} known duplicate pairs (manifest.json).\n"
+                              f"  dalil import table {outdir / 'reports.csv'} --kind reports")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dalil.evidence.collection_names import require_collection
 from dalil.exports.profiles import PROFILES
 from dalil.reports.document import DEFAULT_PHOTO_LIMIT, FORMATS, LANGUAGES, ReportError, Request, generate
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args, **opts):
+        require_collection(opts["collection"])
         out: Path = opts["out"]
         fmt = opts["format"] or (out.suffix.lstrip(".").lower() if out.suffix.lower() in (".pdf", ".html") else "pdf")
         if out.exists() and not opts["force"]:

@@ -2,10 +2,10 @@
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from dalil.evidence.models import Collection
+from dalil.evidence.collection_names import require_collection
 from dalil.exports.profiles import PUBLIC
 from dalil.reports import statistics
 
@@ -25,11 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         collection = None
         if opts["collection"]:
-            collection = Collection.objects.filter(name=opts["collection"]).first()
-            if collection is None:
-                names = ", ".join(Collection.objects.order_by("name").values_list("name", flat=True)[:10])
-                raise CommandError(f"there is no collection named {opts['collection']!r} "
-                                   f"(collections: {names or 'none yet'})")
+            collection = require_collection(opts["collection"])
         with translation.override(opts["lang"]):
             data = self._figures(collection, opts["public"])
         if opts["json"]:

@@ -70,6 +70,16 @@ def password_only_login():
     return lambda client, user: _FORCE_LOGIN_PASSWORD_ONLY(client, user)
 
 
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver for the whole run: a second sync_playwright() while one is open refuses to start,
+    so the browser tests and the HTTPS deployment tests launch their Chromium from this one."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
 @pytest.fixture
 def instance(settings, tmp_path):
     """A fresh instance folder: store, derivatives and keys under tmp_path (the database is the test one)."""

@@ -10,6 +10,13 @@ from tests.browser.conftest import DESKTOP, needs_routes, screenshot, sign_in
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
+def _factor(text: str) -> float:
+    """A weight of evidence as shown ("×290", "×3.8", "÷20", "×1,200") as the factor it multiplies the odds by."""
+    text = text.strip().replace(",", "").replace("\u066c", "")
+    number = float(text.lstrip("×÷"))
+    return 1 / number if text.startswith("÷") else number
+
+
 @pytest.fixture(autouse=True)
 def _casework_routes():
     needs_routes("casework:queue", "casework:report", "casework:propose", "casework:identification",
@@ -30,7 +37,7 @@ def test_it_confirms_an_identification_after_two_reviewers_and_tells_the_family(
     assert first.locator("span.numbers3").text_content().strip().startswith(f"{branch} /")
     reasons = first.locator("ul.reasons li")
     assert reasons.count() >= 1 and reasons.first.text_content().strip()
-    scores = [float(s) for s in rows.locator("td.num").all_text_contents()]
+    scores = [_factor(s) for s in rows.locator("td.num").all_text_contents()]
     assert scores == sorted(scores, reverse=True), scores
     screenshot(caseworker, tmp_path, "1-candidates")
     first.locator("button[type=submit]").click()
@@ -69,9 +76,19 @@ def test_it_confirms_an_identification_after_two_reviewers_and_tells_the_family(
     assert second.locator("h1 .state-confirmed").count() == 1
     screenshot(second, tmp_path, "3-confirmed")
 
-    # The family's follow-up link (in Arabic) now shows the confirmed result.
+    # Until a caseworker records that the family was told, their follow-up page says only that someone will call.
     family = new_page("ar")
     family.goto(server.followup[MATCHING_REFERENCE])
     assert MATCHING_REFERENCE in family.locator("h1").text_content()
-    assert family.locator("article.claim.confirmed").count() == 1
+    assert family.locator("section.found").count() == 0
+    caseworker.goto(f"casework/reports/{MATCHING_REFERENCE}/")
+    told = caseworker.locator("div.family-told form")
+    told.locator("select[name=how]").select_option("phone")
+    told.locator("button[type=submit]").click()
+    caseworker.wait_for_load_state()
+    assert caseworker.locator("div.family-told form").count() == 0
+
+    # Now the family's follow-up link (in Arabic) shows the confirmed result.
+    family.reload()
+    assert family.locator("section.found").count() == 1
     screenshot(family, tmp_path, "4-family-follow-up")
